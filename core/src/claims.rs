@@ -1,0 +1,3 @@
+//! (being written)
+/// placeholder
+pub struct SessionClaims;

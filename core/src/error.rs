@@ -1,0 +1,5 @@
+//! (being written)
+/// placeholder
+pub enum Reason {}
+/// placeholder
+pub struct TokenError;
