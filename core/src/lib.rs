@@ -13,12 +13,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod base64url;
 pub mod claims;
 pub mod error;
 pub mod header;
 pub mod json;
 pub mod key;
+pub mod request;
 pub mod rsa;
 pub mod verify;
 
@@ -29,3 +31,5 @@ pub use claims::SessionClaims;
 pub use error::{Reason, TokenError};
 pub use key::{JwtKey, KeyError};
 pub use verify::{Algorithm, Algorithms, Verified, Verifier, VerifyOptions};
+pub use auth::Auth;
+pub use request::{Authenticator, Instance, RequestParts, RequestState};

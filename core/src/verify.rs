@@ -390,3 +390,32 @@ fn copy_digest(digest: &[u8], out: &mut [u8; 64]) -> usize {
     }
     digest.len()
 }
+
+impl<'a> Verifier<'a> {
+    /// Checks a token the way Clerk checks a handshake token
+    /// (`verifyHandshakeJwt`): decoded, `typ` and `alg` checked, signature
+    /// verified, and no claim checked. Returns the payload.
+    pub(crate) fn verify_signature<'t>(
+        &'t self,
+        token: &str,
+        buf: &'t mut [u8],
+    ) -> Result<Value<'t>, TokenError<'t>> {
+        let segments = token::split(token)?;
+        let (header, rest) =
+            token::decode_json(crate::error::Segment::Header, segments.header, buf)
+                .map_err(TokenError::Decode)?;
+        let (payload, _) =
+            token::decode_json(crate::error::Segment::Payload, segments.payload, rest)
+                .map_err(TokenError::Decode)?;
+        let mut signature = [0u8; MAX_SIGNATURE_LEN];
+        let signature = token::decode_signature(segments.signature, &mut signature)
+            .map_err(TokenError::Decode)?
+            .and_then(|len| signature.get(..len));
+        if self.keys.is_empty() {
+            return Err(TokenError::NoKey);
+        }
+        let header = Header::check(header, self.options.algorithms)?;
+        self.check_signature(&header, segments.signing_input.as_bytes(), signature)?;
+        Ok(payload)
+    }
+}

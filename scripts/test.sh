@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: toolchain pieces, formatting,
+# lints, unit/integration/doc tests, the no_std build of the core for a
+# Cortex-M target, the firmware's size budget, the benchmarks' build and a
+# short run of every fuzz target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+rustup component add clippy rustfmt >/dev/null 2>&1 || true
+rustup target add thumbv7em-none-eabihf >/dev/null
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+cargo clippy -p clerk-edge --target thumbv7em-none-eabihf -- -D warnings
+
+step "core for thumbv7em-none-eabihf, without an allocator"
+cargo build -p clerk-edge --release --target thumbv7em-none-eabihf
+if cargo tree -p clerk-edge --target thumbv7em-none-eabihf -e features --prefix none \
+    | grep -E 'feature "(alloc|std)"'; then
+    echo "error: the core's dependency graph enables alloc or std for the target" >&2
+    exit 1
+fi
+
+if [ -f embedded-example/ci.sh ]; then
+    step "firmware: release build and size budget"
+    bash embedded-example/ci.sh
+fi
+
+step "benchmarks compile"
+cargo bench -p clerk-edge-benches --no-run
+
+if [ -f fuzz/ci.sh ]; then
+    step "fuzz smoke run"
+    bash fuzz/ci.sh
+fi
+
+step "tests"
+cargo test --workspace --all-features

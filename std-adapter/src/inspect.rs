@@ -1,0 +1,188 @@
+//! `clerk-edge inspect`: what a token says, in plain words, without
+//! verifying it.
+
+use base64::Engine as _;
+use serde_json::Value;
+use std::fmt::Write as _;
+
+fn decode_segment(seg: &str) -> Result<Value, String> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(seg.trim_end_matches('='))
+        .map_err(|e| format!("not base64url ({e})"))?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("not JSON ({e})"))
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC`.
+pub fn utc(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds.abs() > 8.64e12 {
+        return format!("{seconds} (not a representable date)");
+    }
+    let secs = seconds.trunc() as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// `in 5 min` / `3 h ago`.
+pub fn relative(seconds: f64, now_s: f64) -> String {
+    let d = seconds - now_s;
+    let a = d.abs();
+    let amount = if a < 120.0 {
+        format!("{a:.0} s")
+    } else if a < 7200.0 {
+        format!("{:.0} min", a / 60.0)
+    } else if a < 172_800.0 {
+        format!("{:.1} h", a / 3600.0)
+    } else {
+        format!("{:.0} days", a / 86_400.0)
+    };
+    if d >= 0.0 {
+        format!("in {amount}")
+    } else {
+        format!("{amount} ago")
+    }
+}
+
+fn s(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// A plain-words description of `token` at `now_ms`.
+pub fn explain(token: &str, now_ms: i64) -> Result<String, String> {
+    let parts: Vec<&str> = token.split('.').collect();
+    let [h, p, sig] = parts.as_slice() else {
+        return Err(format!(
+            "a JWT has 3 dot-separated parts, this has {}",
+            parts.len()
+        ));
+    };
+    let header = decode_segment(h).map_err(|e| format!("header: {e}"))?;
+    let payload = decode_segment(p).map_err(|e| format!("payload: {e}"))?;
+    let now_s = now_ms as f64 / 1000.0;
+    let mut out = String::new();
+    let _ = writeln!(out, "NOT VERIFIED: decoded only; run `clerk-edge verify` to check the signature and claims.\n");
+
+    let alg = s(header.get("alg")).unwrap_or_else(|| "(none)".into());
+    let _ = writeln!(out, "Algorithm:   {alg}");
+    match s(header.get("kid")) {
+        Some(kid) => {
+            let _ = writeln!(out, "Key id:      {kid} (the instance key that signed it)");
+        }
+        None => {
+            let _ = writeln!(out, "Key id:      (none)");
+        }
+    }
+    let cat = s(header.get("cat"));
+    let kind = match cat.as_deref() {
+        Some(clerk_edge::header::SESSION_CATEGORY) => "a Clerk session token",
+        Some(clerk_edge::header::MACHINE_CATEGORY) => "a Clerk machine (M2M) token, not a session",
+        Some(_) => "an unknown Clerk category",
+        None => "no Clerk category",
+    };
+    let _ = writeln!(out, "Category:    {} ({kind})", cat.as_deref().unwrap_or("-"));
+    let _ = writeln!(out, "Signature:   {} bytes", sig.len() * 3 / 4);
+
+    let _ = writeln!(out);
+    let time = |name: &str, label: &str, out: &mut String| {
+        if let Some(v) = payload.get(name) {
+            match v.as_f64() {
+                Some(t) => {
+                    let _ = writeln!(out, "{label:<13}{} ({})", utc(t), relative(t, now_s));
+                }
+                None => {
+                    let _ = writeln!(out, "{label:<13}{v} (not a number: Clerk rejects this)");
+                }
+            }
+        }
+    };
+    time("iat", "Issued:", &mut out);
+    time("nbf", "Valid from:", &mut out);
+    time("exp", "Expires:", &mut out);
+    if let Some(exp) = payload.get("exp").and_then(Value::as_f64) {
+        let state = if exp.trunc() * 1000.0 <= now_ms as f64 - 5000.0 {
+            "EXPIRED (beyond Clerk's 5 s clock skew)"
+        } else {
+            "not expired"
+        };
+        let _ = writeln!(out, "Now:          {} -> {state}", utc(now_s));
+        if let Some(iat) = payload.get("iat").and_then(Value::as_f64) {
+            let _ = writeln!(out, "Lifetime:     {:.0} s", exp - iat);
+        }
+    } else {
+        let _ = writeln!(out, "Expires:      (no exp: Clerk rejects this token)");
+    }
+
+    let _ = writeln!(out);
+    let row = |label: &str, v: Option<String>, out: &mut String| {
+        if let Some(v) = v {
+            let _ = writeln!(out, "{label:<13}{v}");
+        }
+    };
+    row("User:", s(payload.get("sub")), &mut out);
+    row("Session:", s(payload.get("sid")), &mut out);
+    row("Status:", s(payload.get("sts")), &mut out);
+    row("Issuer:", s(payload.get("iss")), &mut out);
+    row(
+        "For origin:",
+        s(payload.get("azp")).map(|a| format!("{a} (azp: must be among the authorized parties)")),
+        &mut out,
+    );
+    let v2 = payload.get("v").and_then(Value::as_f64) == Some(2.0);
+    let _ = writeln!(
+        out,
+        "Claims:       version {}",
+        if v2 { "2 (compact organization claims)" } else { "1" }
+    );
+    if let Some(o) = payload.get("o").filter(|o| o.is_object()) {
+        row(
+            "Organization:",
+            Some(format!(
+                "{} ({}), role {}",
+                s(o.get("id")).unwrap_or_default(),
+                s(o.get("slg")).unwrap_or_default(),
+                s(o.get("rol")).unwrap_or_default()
+            )),
+            &mut out,
+        );
+    }
+    if let Some(org) = s(payload.get("org_id")) {
+        row("Organization:", Some(org), &mut out);
+    }
+    if let Some(act) = payload.get("act") {
+        row("Actor:", Some(format!("{act} (impersonation)")), &mut out);
+    }
+    if let Value::Object(m) = &payload {
+        let names: Vec<&str> = m.keys().map(String::as_str).collect();
+        let _ = writeln!(out, "Present:      {}", names.join(", "));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(utc(1_767_225_600.0), "2026-01-01 00:00:00 UTC");
+        assert_eq!(relative(100.0, 40.0), "in 60 s");
+        assert_eq!(relative(0.0, 7200.0), "2.0 h ago");
+    }
+}
