@@ -171,8 +171,8 @@ mod tests {
         assert_eq!(dec("Zm+v"), Err(Base64Error::InvalidByte { offset: 2 }));
         assert_eq!(dec("Zm/v"), Err(Base64Error::InvalidByte { offset: 2 }));
         assert_eq!(dec("Zg=v"), Err(Base64Error::InvalidByte { offset: 2 }));
-        assert_eq!(dec(" Zm9v"), Err(Base64Error::InvalidByte { offset: 0 }));
-        assert_eq!(dec("Zm9v\n"), Err(Base64Error::InvalidByte { offset: 4 }));
+        assert_eq!(dec(" Zm9"), Err(Base64Error::InvalidByte { offset: 0 }));
+        assert_eq!(dec("Zm9\n"), Err(Base64Error::InvalidByte { offset: 3 }));
     }
 
     #[test]

@@ -164,11 +164,16 @@ fn stringify(doc: &Doc, out: &mut String) {
             }
             let index = |k: &str| -> Option<u64> {
                 let canonical = k == "0" || (!k.starts_with('0') && !k.is_empty());
-                let n: u64 = k.parse().ok().filter(|_| canonical && k.bytes().all(|b| b.is_ascii_digit()))?;
-                (n <= u64::from(u32::MAX) - 1).then_some(n)
+                let n: u64 = k
+                    .parse()
+                    .ok()
+                    .filter(|_| canonical && k.bytes().all(|b| b.is_ascii_digit()))?;
+                (n < u64::from(u32::MAX)).then_some(n)
             };
-            let mut indices: Vec<(u64, &(String, &Doc))> =
-                props.iter().filter_map(|p| Some((index(&p.0)?, p))).collect();
+            let mut indices: Vec<(u64, &(String, &Doc))> = props
+                .iter()
+                .filter_map(|p| Some((index(&p.0)?, p)))
+                .collect();
             indices.sort_by_key(|(n, _)| *n);
             let ordered = indices
                 .into_iter()
@@ -321,7 +326,8 @@ fn has_duplicate(doc: &Doc) -> bool {
         Doc::Arr(items) => items.iter().any(has_duplicate),
         Doc::Obj(members) => {
             let mut seen = HashSet::new();
-            members.iter().any(|(k, _)| !seen.insert(k.as_str())) || members.iter().any(|(_, v)| has_duplicate(v))
+            members.iter().any(|(k, _)| !seen.insert(k.as_str()))
+                || members.iter().any(|(_, v)| has_duplicate(v))
         }
         _ => false,
     }
@@ -331,7 +337,9 @@ fn has_duplicate(doc: &Doc) -> bool {
 fn widest(doc: &Doc) -> usize {
     match doc {
         Doc::Arr(items) => items.iter().map(widest).max().unwrap_or(0),
-        Doc::Obj(members) => members.len().max(members.iter().map(|(_, v)| widest(v)).max().unwrap_or(0)),
+        Doc::Obj(members) => members
+            .len()
+            .max(members.iter().map(|(_, v)| widest(v)).max().unwrap_or(0)),
         _ => 0,
     }
 }
@@ -353,7 +361,11 @@ fn expected(text: &str) -> Option<Result<(), &'static [JsonError]>> {
                 (true, false, false) => Err(&[JsonError::TooDeep]),
                 (false, true, false) => Err(&[JsonError::DuplicateKey]),
                 (false, false, true) => Err(&[JsonError::TooManyMembers]),
-                _ => Err(&[JsonError::TooDeep, JsonError::DuplicateKey, JsonError::TooManyMembers]),
+                _ => Err(&[
+                    JsonError::TooDeep,
+                    JsonError::DuplicateKey,
+                    JsonError::TooManyMembers,
+                ]),
             })
         }
     }
@@ -367,10 +379,16 @@ fn check_against_reference(text: &str) -> Result<(), TestCaseError> {
         Some(Ok(())) => prop_assert!(got.is_ok(), "rejected {text:?}: {got:?}"),
         // The first problem in document order may be a duplicate key or
         // the depth, so any error will do here.
-        Some(Err(&[])) => prop_assert!(got.is_err(), "serde_json rejects {text:?}, parse gave {got:?}"),
+        Some(Err(&[])) => prop_assert!(
+            got.is_err(),
+            "serde_json rejects {text:?}, parse gave {got:?}"
+        ),
         Some(Err(allowed)) => {
             let err = got.err();
-            prop_assert!(err.is_some_and(|e| allowed.contains(&e)), "{text:?}: {err:?}, want one of {allowed:?}");
+            prop_assert!(
+                err.is_some_and(|e| allowed.contains(&e)),
+                "{text:?}: {err:?}, want one of {allowed:?}"
+            );
         }
     }
     if let Ok(value) = got {
@@ -460,16 +478,35 @@ fn any_key() -> impl Strategy<Value = String> {
 /// A number: its spelling and its value as JavaScript reads it.
 fn any_number() -> impl Strategy<Value = Doc> {
     let spelled = prop::sample::select(vec![
-        "0", "-0", "-0.0", "1", "100", "1e21", "1e+21", "1E-7", "1.5", "0.1", "1e400", "-1e400", "1e-400",
-        "9007199254740993", "123456789012345678901234567890", "5e-324", "1.7976931348623157e308", "0.000001",
+        "0",
+        "-0",
+        "-0.0",
+        "1",
+        "100",
+        "1e21",
+        "1e+21",
+        "1E-7",
+        "1.5",
+        "0.1",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "9007199254740993",
+        "123456789012345678901234567890",
+        "5e-324",
+        "1.7976931348623157e308",
+        "0.000001",
         "1767225660",
     ])
     .prop_map(String::from);
     let float = any::<f64>()
         .prop_filter("finite", |x| x.is_finite())
-        .prop_flat_map(|x| prop::sample::select(vec![format!("{x}"), format!("{x:e}"), format!("{x:E}")]));
+        .prop_flat_map(|x| {
+            prop::sample::select(vec![format!("{x}"), format!("{x:e}"), format!("{x:E}")])
+        });
     let int = any::<i64>().prop_map(|n| n.to_string());
-    prop_oneof![2 => spelled, 1 => float, 1 => int].prop_map(|text| Doc::Num(text.parse().unwrap(), text))
+    prop_oneof![2 => spelled, 1 => float, 1 => int]
+        .prop_map(|text| Doc::Num(text.parse().unwrap(), text))
 }
 
 fn any_doc(keys: BoxedStrategy<String>) -> impl Strategy<Value = Doc> {
@@ -537,9 +574,13 @@ fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
             let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
             x == y || (x - y).abs() <= f64::EPSILON * 4.0 * x.abs().max(y.abs())
         }
-        (J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y)),
+        (J::Array(x), J::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
+        }
         (J::Object(x), J::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
         }
         _ => a == b,
     }
@@ -690,7 +731,15 @@ fn nesting_limit_agrees_with_reference() {
         let mixed = format!("{}0{}", "[{\"a\":".repeat(n / 2), "}]".repeat(n / 2));
         for text in [arrays, objects, mixed] {
             let got = json::parse(&text).map(|_| ());
-            let want = if serde_json::from_str::<serde_json::Value>(&text).is_err() || depth(&Reader { text: &text, pos: 0 }.value()) > MAX_DEPTH {
+            let want = if serde_json::from_str::<serde_json::Value>(&text).is_err()
+                || depth(
+                    &Reader {
+                        text: &text,
+                        pos: 0,
+                    }
+                    .value(),
+                ) > MAX_DEPTH
+            {
                 Err(JsonError::TooDeep)
             } else {
                 Ok(())
@@ -704,10 +753,32 @@ fn nesting_limit_agrees_with_reference() {
 fn serde_json_agrees_on_rejections() {
     // Everything here is rejected by both.
     for text in [
-        "", " ", "01", "1.", ".1", "-", "+1", "1e", "[1,]", "{\"a\":1,}", "{a:1}", "'a'", "\"\\x\"",
-        "\"\\ud800\"", "\"\\udc00\"", "\"a\u{1}\"", "\u{feff}1", "[1]x", "nul", "NaN", "Infinity",
+        "",
+        " ",
+        "01",
+        "1.",
+        ".1",
+        "-",
+        "+1",
+        "1e",
+        "[1,]",
+        "{\"a\":1,}",
+        "{a:1}",
+        "'a'",
+        "\"\\x\"",
+        "\"\\ud800\"",
+        "\"\\udc00\"",
+        "\"a\u{1}\"",
+        "\u{feff}1",
+        "[1]x",
+        "nul",
+        "NaN",
+        "Infinity",
     ] {
-        assert!(serde_json::from_str::<serde_json::Value>(text).is_err(), "{text:?}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(text).is_err(),
+            "{text:?}"
+        );
         assert!(json::parse(text).is_err(), "{text:?}");
     }
 }

@@ -4,7 +4,12 @@
 //!
 //! The keys are test-only files under `tests/data/rsa/` (RSA keygen is
 //! slow in debug builds); the `rsa` crate signs with them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::sync::LazyLock;
 

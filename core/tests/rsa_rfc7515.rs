@@ -1,6 +1,11 @@
 //! The RS256 example of RFC 7515, appendix A.2: an independent signer's
 //! output must verify, and any change to it must not.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use clerk_edge::rsa::cross_check::{self, Arith};

@@ -11,7 +11,12 @@
 //! acceptable vector must verify `false`. The test checks that every
 //! acceptable vector carries that flag, so a new kind of acceptable vector
 //! makes it fail instead of being silently judged.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use clerk_edge::rsa::cross_check::{self, Arith};
 use clerk_edge::rsa::{HashAlg, MAX_MODULUS_BITS, RsaKeyError, RsaPublicKey};

@@ -10,8 +10,8 @@
 
 use super::scan::{skip_plain, skip_ws};
 use super::string::{Piece, eq_escaped, hex4, pieces};
-use core::str;
 use super::{JsonError, JsonStr, MAX_DEPTH, MAX_OBJECT_MEMBERS, Value};
+use core::str;
 use heapless::Vec;
 
 /// Keys remembered at once for the duplicate check. Realistic payloads
@@ -116,7 +116,7 @@ impl KeyHash {
     fn byte(&mut self, b: u8) {
         self.word |= u64::from(b) << (8 * (self.len % 8));
         self.len += 1;
-        if self.len % 8 == 0 {
+        if self.len.is_multiple_of(8) {
             self.mix(self.word);
             self.word = 0;
         }
@@ -124,7 +124,7 @@ impl KeyHash {
 
     #[inline(always)]
     fn bytes(&mut self, bytes: &[u8]) {
-        if self.len % 8 != 0 {
+        if !self.len.is_multiple_of(8) {
             for &b in bytes {
                 self.byte(b);
             }

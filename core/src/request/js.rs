@@ -220,20 +220,11 @@ pub(crate) fn truthy(value: Option<Value<'_>>) -> bool {
     }
 }
 
-/// `ToInt32(x)`, as `x >> 0` computes it.
-pub(crate) fn to_int32(x: f64) -> f64 {
-    if !x.is_finite() {
-        return 0.0;
-    }
-    let t = crate::jsdate::trunc(x);
-    // |t| may exceed i64; reduce modulo 2^32 first.
-    let m = t % 4_294_967_296.0;
-    let m = if m < 0.0 { m + 4_294_967_296.0 } else { m };
-    if m >= 2_147_483_648.0 {
-        m - 4_294_967_296.0
-    } else {
-        m
-    }
+/// `Date.now() / 1e3 >> 0` for a clock of `now_ms`: whole seconds
+/// (truncated toward zero), then `ToInt32` (wrapped modulo 2^32).
+pub(crate) fn now_seconds_int32(now_ms: i64) -> f64 {
+    // Truncating the i64 keeps its low 32 bits: ToInt32's modulo.
+    f64::from((now_ms / 1000) as u32 as i32)
 }
 
 /// A number as JavaScript's `String(n)` writes it.
@@ -316,10 +307,9 @@ mod tests {
     }
 
     #[test]
-    fn int32_wraps() {
-        assert_eq!(to_int32(1_767_225_600.9), 1_767_225_600.0);
-        assert_eq!(to_int32(2_147_483_648.0), -2_147_483_648.0);
-        assert_eq!(to_int32(-1.5), -1.0);
-        assert_eq!(to_int32(f64::NAN), 0.0);
+    fn seconds_wrap_like_int32() {
+        assert_eq!(now_seconds_int32(1_767_225_600_999), 1_767_225_600.0);
+        assert_eq!(now_seconds_int32(2_147_483_648_000), -2_147_483_648.0);
+        assert_eq!(now_seconds_int32(-1_500), -1.0);
     }
 }

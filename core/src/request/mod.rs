@@ -412,7 +412,7 @@ fn facts(
     let kind = classify(token, header, payload);
     let iss = payload.get("iss");
     let iat = payload.get("iat");
-    let now_s = js::to_int32(now_ms as f64 / 1000.0);
+    let now_s = js::now_seconds_int32(now_ms);
     Ok(Facts {
         machine: kind.machine,
         non_session_category: kind.non_session_category,

@@ -9,9 +9,9 @@
 //! - [`ProductScanning`] (Comba / "FIPS" order): one column of the product
 //!   and of the reduction at a time into a three-limb accumulator held in
 //!   registers. Fewest loads and stores; the 64-bit default.
-//! - [`OperandScanning`] (CIOS rows and a separated squaring): each step
-//!   is `a * b + c + d`, which Cortex-M4 does in one `UMAAL`; the 32-bit
-//!   default.
+//! - [`OperandScanning`] (rows): the full product or square, then the
+//!   reduction, each two rows per pass; every step is `a * b + c + d`,
+//!   which Cortex-M4 does in one `UMAAL`; the 32-bit default.
 //!
 //! Every input here is public (key, signature), so nothing tries to be
 //! constant-time: comparisons exit early and the final subtraction is a
@@ -24,7 +24,12 @@ use super::limb::Limb;
 /// A Montgomery multiplication and squaring algorithm.
 pub trait Kernel: Clone + PartialEq + Eq + 'static {
     /// `a * b / R mod n` for `a, b < n`, fully reduced.
-    fn mul<L: Limb, const N: usize>(a: &[L; N], b: &[L; N], n: &[L; N], n0: L) -> [L; N];
+    fn mul<L: Limb, const N: usize, const D: usize>(
+        a: &[L; N],
+        b: &[L; N],
+        n: &[L; N],
+        n0: L,
+    ) -> [L; N];
     /// `a^2 / R mod n` for `a < n`, fully reduced. `D` is `2 * N`, the
     /// width of a full square, for kernels that materialize it.
     fn sqr<L: Limb, const N: usize, const D: usize>(a: &[L; N], n: &[L; N], n0: L) -> [L; N];
@@ -34,7 +39,7 @@ pub trait Kernel: Clone + PartialEq + Eq + 'static {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProductScanning;
 
-/// Row-wise (CIOS) multiplication and a separated squaring + REDC.
+/// Row-wise product or square, then a separate reduction (REDC).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OperandScanning;
 
@@ -136,7 +141,12 @@ fn tail<L: Limb>(a: &[L], from: usize) -> &[L] {
 }
 
 impl Kernel for ProductScanning {
-    fn mul<L: Limb, const N: usize>(a: &[L; N], b: &[L; N], n: &[L; N], n0: L) -> [L; N] {
+    fn mul<L: Limb, const N: usize, const D: usize>(
+        a: &[L; N],
+        b: &[L; N],
+        n: &[L; N],
+        n0: L,
+    ) -> [L; N] {
         let mut m = [L::ZERO; N];
         let mut r = [L::ZERO; N];
         let mut acc = Acc::<L>::new();
@@ -207,98 +217,189 @@ impl Kernel for ProductScanning {
     }
 }
 
-impl Kernel for OperandScanning {
-    fn mul<L: Limb, const N: usize>(a: &[L; N], b: &[L; N], n: &[L; N], n0: L) -> [L; N] {
-        // t (N limbs) + t_top: the running (t + a * b_i + m * n) / 2^BITS,
-        // kept below 2n.
-        let mut t = [L::ZERO; N];
-        let mut t_top = L::ZERO;
-        let (a_low, n_low) = (first(a), first(n));
-        for &bi in b.iter() {
-            let Some((t0, rest)) = t.split_first_mut() else {
-                break;
-            };
-            let (x, mut c1) = a_low.mul_add2(bi, *t0, L::ZERO);
-            let m = x.wrapping_mul(n0);
-            let (_, mut c2) = m.mul_add2(n_low, x, L::ZERO);
-            let mut prev = t0;
-            for ((tj, &aj), &nj) in rest.iter_mut().zip(tail(a, 1)).zip(tail(n, 1)) {
-                let (x, c) = aj.mul_add2(bi, *tj, c1);
-                c1 = c;
-                let (y, c) = m.mul_add2(nj, x, c2);
-                c2 = c;
-                *prev = y;
-                prev = tj;
-            }
-            let (s, c) = t_top.adc(c1, false);
-            let (s, c_) = s.adc(c2, false);
-            *prev = s;
-            t_top = L::ZERO.adc(L::ZERO, c | c_).0;
+/// `t = a * b` (`D = 2N` limbs), two rows of the schoolbook product per
+/// pass so that each loaded limb of `t` takes two `UMAAL`s before it is
+/// stored again.
+#[inline(always)]
+fn product<L: Limb, const N: usize, const D: usize>(a: &[L; N], b: &[L; N]) -> [L; D] {
+    let mut t = [L::ZERO; D];
+    let (a_low, a_high) = (first(a), a.last().copied().unwrap_or(L::ZERO));
+    for (i, pair) in b.chunks_exact(2).enumerate() {
+        let &[b0, b1] = pair else { continue };
+        // Rows b0 (at 2i) and b1 (at 2i + 1); positions 2i + N.. are still 0.
+        let Some(window) = t.get_mut(2 * i..2 * i + N + 2) else {
+            continue;
+        };
+        let Some((w0, rest)) = window.split_first_mut() else {
+            continue;
+        };
+        let (x, mut c0) = a_low.mul_add2(b0, *w0, L::ZERO);
+        *w0 = x;
+        let mut c1 = L::ZERO;
+        let mut rest = rest.iter_mut();
+        // The previous limb stays in a register; `rest` comes last in the
+        // zip, which must not pull (and drop) one of its limbs at the end.
+        let mut a_prev = a_low;
+        for (&ak, w) in tail(a, 1).iter().zip(&mut rest) {
+            let (x, c) = ak.mul_add2(b0, *w, c0);
+            c0 = c;
+            let (x, c) = a_prev.mul_add2(b1, x, c1);
+            c1 = c;
+            *w = x;
+            a_prev = ak;
         }
-        reduce_once(t, t_top != L::ZERO, n)
+        let (x, hi) = a_high.mul_add2(b1, c0, c1);
+        if let (Some(w), Some(w_hi)) = (rest.next(), rest.next()) {
+            *w = x;
+            *w_hi = hi;
+        }
+    }
+    t
+}
+
+/// `t = a^2` (`D = 2N` limbs): the products `a_i a_j`, `i < j`, two rows
+/// per pass, then doubled, plus the squares on the diagonal.
+#[inline(always)]
+fn square<L: Limb, const N: usize, const D: usize>(a: &[L; N]) -> [L; D] {
+    let mut t = [L::ZERO; D];
+    for (i, pair) in a.chunks_exact(2).enumerate() {
+        let i = 2 * i;
+        let &[ai, ai1] = pair else { continue };
+        // Row ai: a_j, j > i, at i + j. Row ai1: a_j, j > i + 1, at i + 1 + j.
+        // Window w[k] is position 2i + 1 + k; w[N - i - 1..] is still 0.
+        let rest_a = tail(a, i + 2);
+        let Some(window) = t.get_mut(2 * i + 1..i + N + 2) else {
+            continue;
+        };
+        let Some((w0, rest)) = window.split_first_mut() else {
+            continue;
+        };
+        let (x, mut c0) = ai.mul_add2(ai1, *w0, L::ZERO);
+        *w0 = x;
+        let mut rest = rest.iter_mut();
+        let Some((&a_next, _)) = rest_a.split_first() else {
+            // The last pair: only a_{N-2} a_{N-1}.
+            if let Some(w) = rest.next() {
+                *w = c0;
+            }
+            continue;
+        };
+        if let Some(w) = rest.next() {
+            let (x, c) = ai.mul_add2(a_next, *w, c0);
+            *w = x;
+            c0 = c;
+        }
+        let mut c1 = L::ZERO;
+        let mut a_prev = a_next;
+        for (&aj, w) in tail(rest_a, 1).iter().zip(&mut rest) {
+            let (x, c) = ai.mul_add2(aj, *w, c0);
+            c0 = c;
+            let (x, c) = ai1.mul_add2(a_prev, x, c1);
+            c1 = c;
+            *w = x;
+            a_prev = aj;
+        }
+        let a_high = a.last().copied().unwrap_or(L::ZERO);
+        let (x, hi) = ai1.mul_add2(a_high, c0, c1);
+        if let (Some(w), Some(w_hi)) = (rest.next(), rest.next()) {
+            *w = x;
+            *w_hi = hi;
+        }
+    }
+    // Double and add the squares a_i^2 at 2i.
+    let mut shifted = false;
+    let mut carry = false;
+    for (pair, &ai) in t.chunks_exact_mut(2).zip(a.iter()) {
+        let (sq_lo, sq_hi) = ai.mul_add2(ai, L::ZERO, L::ZERO);
+        if let [lo, hi] = pair {
+            let (l, s) = lo.shl1(shifted);
+            let (h, s) = hi.shl1(s);
+            shifted = s;
+            let (l, c) = l.adc(sq_lo, carry);
+            let (h, c) = h.adc(sq_hi, c);
+            carry = c;
+            *lo = l;
+            *hi = h;
+        }
+    }
+    t
+}
+
+/// Montgomery reduction `t / R mod n` of `t < n R`, clearing two limbs per
+/// pass (the second multiplier `m1` is known once the first row has
+/// reached limb `i + 1`).
+#[inline(always)]
+fn redc<L: Limb, const N: usize, const D: usize>(mut t: [L; D], n: &[L; N], n0: L) -> [L; N] {
+    let (n_low, n_high) = (first(n), n.last().copied().unwrap_or(L::ZERO));
+    let n_1 = n.get(1).copied().unwrap_or(L::ZERO);
+    let n_mid = tail(n, 2);
+    // Carry into position i + N, from the previous pass.
+    let mut top = L::ZERO;
+    for i in (0..N).step_by(2) {
+        // Positions i, i + 1 | i + 2 .. i + N - 1 | i + N, i + N + 1.
+        let Some(window) = t.get_mut(i..i + N + 2) else {
+            break;
+        };
+        let Some(([w0, w1], rest)) = window.split_first_chunk_mut::<2>() else {
+            break;
+        };
+        let Some((body, [w_top, w_carry])) = rest.split_last_chunk_mut::<2>() else {
+            break;
+        };
+        let m0 = w0.wrapping_mul(n0);
+        let (_, c0) = m0.mul_add2(n_low, *w0, L::ZERO);
+        let (x, mut c0) = m0.mul_add2(n_1, *w1, c0);
+        let m1 = x.wrapping_mul(n0);
+        let (_, mut c1) = m1.mul_add2(n_low, x, L::ZERO);
+        // Row m0 takes n_k and row m1 takes n_{k-1} at each position; two
+        // positions per step, so a step is two loads, four UMAALs, a store.
+        let mut n_prev = n_1;
+        let mut body = body.chunks_exact_mut(2);
+        let mut n_pairs = n_mid.chunks_exact(2);
+        for (np, wp) in (&mut n_pairs).zip(&mut body) {
+            if let ([na, nb], [wa, wb]) = (np, wp) {
+                let (x, c) = m0.mul_add2(*na, *wa, c0);
+                let (x, d) = m1.mul_add2(n_prev, x, c1);
+                *wa = x;
+                let (x, c) = m0.mul_add2(*nb, *wb, c);
+                let (x, d) = m1.mul_add2(*na, x, d);
+                *wb = x;
+                c0 = c;
+                c1 = d;
+                n_prev = *nb;
+            }
+        }
+        // N - 2 middle positions: none left over when N is even.
+        let (x, c1) = m1.mul_add2(n_high, *w_top, c1);
+        let (x, k0) = x.adc(c0, false);
+        let (x, k1) = x.adc(top, false);
+        *w_top = x;
+        let (hi, k2) = w_carry.adc(c1, k0);
+        let (hi, k3) = hi.adc(L::ZERO, k1);
+        *w_carry = hi;
+        top = L::ZERO.adc(L::ZERO, k2).0.adc(L::ZERO, k3).0;
+    }
+    let mut r = [L::ZERO; N];
+    for (o, x) in r.iter_mut().zip(tail(&t, N)) {
+        *o = *x;
+    }
+    reduce_once(r, top != L::ZERO, n)
+}
+
+impl Kernel for OperandScanning {
+    fn mul<L: Limb, const N: usize, const D: usize>(
+        a: &[L; N],
+        b: &[L; N],
+        n: &[L; N],
+        n0: L,
+    ) -> [L; N] {
+        const { assert!(D == 2 * N && N.is_multiple_of(2)) };
+        redc::<L, N, D>(product::<L, N, D>(a, b), n, n0)
     }
 
     fn sqr<L: Limb, const N: usize, const D: usize>(a: &[L; N], n: &[L; N], n0: L) -> [L; N] {
-        const { assert!(D == 2 * N) };
-        let mut t = [L::ZERO; D];
-        // Cross products a_i a_j, i < j, row by row.
-        for (i, &ai) in a.iter().enumerate() {
-            let Some(row) = t.get_mut(2 * i + 1..i + N + 1) else {
-                continue;
-            };
-            let Some((last, row)) = row.split_last_mut() else {
-                continue;
-            };
-            let mut c = L::ZERO;
-            for (tj, &aj) in row.iter_mut().zip(tail(a, i + 1)) {
-                let (x, c_) = ai.mul_add2(aj, *tj, c);
-                *tj = x;
-                c = c_;
-            }
-            *last = c;
-        }
-        // Double them and add the squares a_i^2 on the diagonal.
-        let mut shifted = false;
-        let mut carry = false;
-        for (pair, &ai) in t.chunks_exact_mut(2).zip(a.iter()) {
-            let (sq_lo, sq_hi) = ai.mul_add2(ai, L::ZERO, L::ZERO);
-            if let [lo, hi] = pair {
-                let (l, s) = lo.shl1(shifted);
-                let (h, s) = hi.shl1(s);
-                shifted = s;
-                let (l, c) = l.adc(sq_lo, carry);
-                let (h, c) = h.adc(sq_hi, c);
-                carry = c;
-                *lo = l;
-                *hi = h;
-            }
-        }
-        // REDC: clear the low half one limb at a time.
-        let mut top = L::ZERO;
-        for i in 0..N {
-            let Some(window) = t.get_mut(i..=i + N) else {
-                break;
-            };
-            let Some((next, row)) = window.split_last_mut() else {
-                break;
-            };
-            let m = first(row).wrapping_mul(n0);
-            let mut c = L::ZERO;
-            for (tj, &nj) in row.iter_mut().zip(n.iter()) {
-                let (x, c_) = m.mul_add2(nj, *tj, c);
-                *tj = x;
-                c = c_;
-            }
-            let (s, c1) = next.adc(c, false);
-            let (s, c2) = s.adc(top, false);
-            *next = s;
-            top = L::ZERO.adc(L::ZERO, c1 | c2).0;
-        }
-        let mut r = [L::ZERO; N];
-        for (o, x) in r.iter_mut().zip(tail(&t, N)) {
-            *o = *x;
-        }
-        reduce_once(r, top != L::ZERO, n)
+        const { assert!(D == 2 * N && N.is_multiple_of(2)) };
+        redc::<L, N, D>(square::<L, N, D>(a), n, n0)
     }
 }
 
@@ -404,16 +505,16 @@ impl<L: Limb, K: Kernel, const N: usize, const D: usize> Mont<L, K, N, D> {
     /// costs 16 squarings and 2 multiplications in all.
     pub fn pow(&self, s: &[L; N], e: u32) -> [L; N] {
         let (n, n0) = (&self.n, self.n0);
-        let sr = K::mul(s, &self.rr, n, n0);
+        let sr = K::mul::<L, N, D>(s, &self.rr, n, n0);
         let mut x = sr;
         let top = 31 - e.max(1).leading_zeros();
         for bit in (0..top).rev() {
             x = K::sqr::<L, N, D>(&x, n, n0);
             if (e >> bit) & 1 == 1 {
                 x = if bit == 0 {
-                    K::mul(&x, s, n, n0)
+                    K::mul::<L, N, D>(&x, s, n, n0)
                 } else {
-                    K::mul(&x, &sr, n, n0)
+                    K::mul::<L, N, D>(&x, &sr, n, n0)
                 };
             }
         }
@@ -423,8 +524,80 @@ impl<L: Limb, K: Kernel, const N: usize, const D: usize> Mont<L, K, N, D> {
             if let Some(l) = one.first_mut() {
                 *l = L::ONE;
             }
-            x = K::mul(&x, &one, n, n0);
+            x = K::mul::<L, N, D>(&x, &one, n, n0);
         }
         x
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A deterministic stream of limbs (xorshift).
+    fn limbs<const N: usize>(seed: &mut u64) -> [u32; N] {
+        core::array::from_fn(|_| {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed as u32
+        })
+    }
+
+    /// Textbook `a * b` for comparison.
+    fn schoolbook<const N: usize, const D: usize>(a: &[u32; N], b: &[u32; N]) -> [u32; D] {
+        let mut t = [0u32; D];
+        for i in 0..N {
+            let mut c = 0u64;
+            for j in 0..N {
+                let x = u64::from(a[i]) * u64::from(b[j]) + u64::from(t[i + j]) + c;
+                t[i + j] = x as u32;
+                c = x >> 32;
+            }
+            t[i + N] = c as u32;
+        }
+        t
+    }
+
+    #[test]
+    fn rows_match_the_schoolbook_product() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15;
+        for round in 0..50 {
+            let mut a: [u32; 8] = limbs(&mut seed);
+            let b: [u32; 8] = limbs(&mut seed);
+            if round % 5 == 0 {
+                a = [u32::MAX; 8];
+            }
+            assert_eq!(product::<u32, 8, 16>(&a, &b), schoolbook::<8, 16>(&a, &b));
+            assert_eq!(square::<u32, 8, 16>(&a), schoolbook::<8, 16>(&a, &a));
+        }
+    }
+
+    #[test]
+    fn kernels_agree() {
+        let mut seed = 0x0123_4567_89ab_cdef;
+        for _ in 0..50 {
+            let mut n: [u32; 8] = limbs(&mut seed);
+            n[0] |= 1;
+            n[7] |= 1 << 31;
+            let n_be = {
+                let mut out = [0u8; 32];
+                Mont::<u32, ProductScanning, 8, 16>::write_be(&n, &mut out);
+                out
+            };
+            let ps = Mont::<u32, ProductScanning, 8, 16>::new(&n_be, 256).unwrap();
+            let os = Mont::<u32, OperandScanning, 8, 16>::new(&n_be, 256).unwrap();
+            assert_eq!((ps.n0, ps.rr), (os.n0, os.rr));
+            let mut a: [u32; 8] = limbs(&mut seed);
+            let mut b: [u32; 8] = limbs(&mut seed);
+            a[7] >>= 1;
+            b[7] >>= 1;
+            let x = ProductScanning::mul::<u32, 8, 16>(&a, &b, &n, ps.n0);
+            assert_eq!(x, OperandScanning::mul::<u32, 8, 16>(&a, &b, &n, os.n0));
+            let y = ProductScanning::sqr::<u32, 8, 16>(&a, &n, ps.n0);
+            assert_eq!(y, OperandScanning::sqr::<u32, 8, 16>(&a, &n, os.n0));
+            assert_eq!(ps.pow(&a, 65537), os.pow(&a, 65537));
+        }
     }
 }
