@@ -26,6 +26,7 @@ pub enum Base64Error {
 const INVALID: u8 = 0xff;
 
 /// Maps an input byte to its 6-bit value, or [`INVALID`].
+#[allow(clippy::indexing_slicing)] // const evaluation: an out-of-range index fails the build
 const DECODE: [u8; 256] = {
     let mut table = [INVALID; 256];
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -36,6 +37,13 @@ const DECODE: [u8; 256] = {
     }
     table
 };
+
+/// The 6-bit value of `byte`, or [`INVALID`].
+#[inline(always)]
+fn sextet(byte: u8) -> u8 {
+    #[allow(clippy::indexing_slicing)] // a u8 always indexes a 256-entry table
+    DECODE[usize::from(byte)]
+}
 
 /// The input without its trailing `=` characters.
 fn strip_padding(input: &[u8]) -> &[u8] {
@@ -67,7 +75,7 @@ pub fn decode(input: &[u8], out: &mut [u8]) -> Result<usize, Base64Error> {
     let len = decoded_len(data)?;
     let out = out.get_mut(..len).ok_or(Base64Error::BufferTooSmall)?;
     let value = |offset: usize, byte: u8| -> Result<u32, Base64Error> {
-        match DECODE[usize::from(byte)] {
+        match sextet(byte) {
             INVALID => Err(Base64Error::InvalidByte { offset }),
             v => Ok(u32::from(v)),
         }
@@ -110,7 +118,7 @@ pub fn decode(input: &[u8], out: &mut [u8]) -> Result<usize, Base64Error> {
 pub fn validate(input: &[u8]) -> Result<usize, Base64Error> {
     let data = strip_padding(input);
     let len = decoded_len(data)?;
-    if let Some(offset) = data.iter().position(|&b| DECODE[usize::from(b)] == INVALID) {
+    if let Some(offset) = data.iter().position(|&b| sextet(b) == INVALID) {
         return Err(Base64Error::InvalidByte { offset });
     }
     if let Some(&last) = data.last() {
@@ -119,7 +127,7 @@ pub fn validate(input: &[u8]) -> Result<usize, Base64Error> {
             3 => 0b11,
             _ => 0,
         };
-        if DECODE[usize::from(last)] & spare_mask != 0 {
+        if sextet(last) & spare_mask != 0 {
             return Err(Base64Error::NonCanonical);
         }
     }

@@ -33,10 +33,10 @@ pub(crate) fn is_machine_category(header: json::Value<'_>) -> bool {
 impl<'a> Header<'a> {
     /// Checks `typ` then `alg`, as Clerk's `verifyJwt` does.
     pub(crate) fn check(raw: json::Value<'a>, allowed: Algorithms) -> Result<Self, TokenError<'a>> {
-        if let Some(typ) = raw.get("typ") {
-            if !typ.as_str().is_some_and(|t| t.eq_str("JWT")) {
-                return Err(TokenError::Type(typ));
-            }
+        if let Some(typ) = raw.get("typ")
+            && !typ.as_str().is_some_and(|t| t.eq_str("JWT"))
+        {
+            return Err(TokenError::Type(typ));
         }
         let alg_value = raw.get("alg");
         let alg = alg_value

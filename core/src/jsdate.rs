@@ -58,6 +58,22 @@ impl fmt::Display for UtcString {
     }
 }
 
+/// `Math.trunc` without `std`: every f64 of magnitude 2^52 or more (and
+/// infinity, NaN) is already an integer.
+pub(crate) fn trunc(x: f64) -> f64 {
+    if x.abs() < 4_503_599_627_370_496.0 {
+        (x as i64) as f64
+    } else {
+        x
+    }
+}
+
+/// A JWT time claim (seconds) as JavaScript's `setUTCSeconds` turns it into
+/// milliseconds.
+pub(crate) fn seconds_to_ms(seconds: f64) -> f64 {
+    trunc(seconds) * 1000.0
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -83,20 +99,4 @@ mod tests {
             assert_eq!(UtcString(t).to_string(), want, "{t}");
         }
     }
-}
-
-/// `Math.trunc` without `std`: every f64 of magnitude 2^52 or more (and
-/// infinity, NaN) is already an integer.
-pub(crate) fn trunc(x: f64) -> f64 {
-    if x.abs() < 4_503_599_627_370_496.0 {
-        (x as i64) as f64
-    } else {
-        x
-    }
-}
-
-/// A JWT time claim (seconds) as JavaScript's `setUTCSeconds` turns it into
-/// milliseconds.
-pub(crate) fn seconds_to_ms(seconds: f64) -> f64 {
-    trunc(seconds) * 1000.0
 }

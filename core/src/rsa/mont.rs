@@ -217,42 +217,63 @@ impl Kernel for ProductScanning {
     }
 }
 
+/// Adds two rows into `body`, two positions per step: at each position the
+/// first row takes `x * ys[k]` and the second `y * ys[k - 1]` (`y_prev`
+/// before the first). The carries stay in registers; each limb of `body`
+/// is loaded and stored once for two `UMAAL`s.
+#[inline(always)]
+fn two_rows<L: Limb>(
+    body: &mut [L],
+    ys: &[L],
+    (x, y): (L, L),
+    mut y_prev: L,
+    (mut c0, mut c1): (L, L),
+) -> (L, L) {
+    for (yp, wp) in ys.chunks_exact(2).zip(body.chunks_exact_mut(2)) {
+        if let ([ya, yb], [wa, wb]) = (yp, wp) {
+            let (v, c) = x.mul_add2(*ya, *wa, c0);
+            let (v, d) = y.mul_add2(y_prev, v, c1);
+            *wa = v;
+            let (v, c) = x.mul_add2(*yb, *wb, c);
+            let (v, d) = y.mul_add2(*ya, v, d);
+            *wb = v;
+            c0 = c;
+            c1 = d;
+            y_prev = *yb;
+        }
+    }
+    (c0, c1)
+}
+
 /// `t = a * b` (`D = 2N` limbs), two rows of the schoolbook product per
-/// pass so that each loaded limb of `t` takes two `UMAAL`s before it is
-/// stored again.
+/// pass.
 #[inline(always)]
 fn product<L: Limb, const N: usize, const D: usize>(a: &[L; N], b: &[L; N]) -> [L; D] {
     let mut t = [L::ZERO; D];
     let (a_low, a_high) = (first(a), a.last().copied().unwrap_or(L::ZERO));
+    let a_1 = a.get(1).copied().unwrap_or(L::ZERO);
     for (i, pair) in b.chunks_exact(2).enumerate() {
         let &[b0, b1] = pair else { continue };
-        // Rows b0 (at 2i) and b1 (at 2i + 1); positions 2i + N.. are still 0.
+        // Rows b0 at 2i and b1 at 2i + 1: positions 2i, 2i + 1 | 2i + 2 ..
+        // 2i + N - 1 | 2i + N, 2i + N + 1 (the last two still 0).
         let Some(window) = t.get_mut(2 * i..2 * i + N + 2) else {
             continue;
         };
-        let Some((w0, rest)) = window.split_first_mut() else {
+        let Some(([w0, w1], rest)) = window.split_first_chunk_mut::<2>() else {
             continue;
         };
-        let (x, mut c0) = a_low.mul_add2(b0, *w0, L::ZERO);
-        *w0 = x;
-        let mut c1 = L::ZERO;
-        let mut rest = rest.iter_mut();
-        // The previous limb stays in a register; `rest` comes last in the
-        // zip, which must not pull (and drop) one of its limbs at the end.
-        let mut a_prev = a_low;
-        for (&ak, w) in tail(a, 1).iter().zip(&mut rest) {
-            let (x, c) = ak.mul_add2(b0, *w, c0);
-            c0 = c;
-            let (x, c) = a_prev.mul_add2(b1, x, c1);
-            c1 = c;
-            *w = x;
-            a_prev = ak;
-        }
-        let (x, hi) = a_high.mul_add2(b1, c0, c1);
-        if let (Some(w), Some(w_hi)) = (rest.next(), rest.next()) {
-            *w = x;
-            *w_hi = hi;
-        }
+        let Some((body, [w_top, w_hi])) = rest.split_last_chunk_mut::<2>() else {
+            continue;
+        };
+        let (v, c0) = a_low.mul_add2(b0, *w0, L::ZERO);
+        *w0 = v;
+        let (v, c0) = a_1.mul_add2(b0, *w1, c0);
+        let (v, c1) = a_low.mul_add2(b1, v, L::ZERO);
+        *w1 = v;
+        let (c0, c1) = two_rows(body, tail(a, 2), (b0, b1), a_1, (c0, c1));
+        let (v, hi) = a_high.mul_add2(b1, c0, c1);
+        *w_top = v;
+        *w_hi = hi;
     }
     t
 }
@@ -262,49 +283,40 @@ fn product<L: Limb, const N: usize, const D: usize>(a: &[L; N], b: &[L; N]) -> [
 #[inline(always)]
 fn square<L: Limb, const N: usize, const D: usize>(a: &[L; N]) -> [L; D] {
     let mut t = [L::ZERO; D];
+    let a_high = a.last().copied().unwrap_or(L::ZERO);
     for (i, pair) in a.chunks_exact(2).enumerate() {
         let i = 2 * i;
         let &[ai, ai1] = pair else { continue };
-        // Row ai: a_j, j > i, at i + j. Row ai1: a_j, j > i + 1, at i + 1 + j.
-        // Window w[k] is position 2i + 1 + k; w[N - i - 1..] is still 0.
+        // Row ai: a_j, j > i, at i + j; row ai1: a_j, j > i + 1, at
+        // i + 1 + j. Window: positions 2i + 1, 2i + 2 | 2i + 3 .. i + N - 1 |
+        // i + N, i + N + 1 (the last two still 0).
         let rest_a = tail(a, i + 2);
         let Some(window) = t.get_mut(2 * i + 1..i + N + 2) else {
             continue;
         };
-        let Some((w0, rest)) = window.split_first_mut() else {
+        let Some(([w0, w1], rest)) = window.split_first_chunk_mut::<2>() else {
             continue;
         };
-        let (x, mut c0) = ai.mul_add2(ai1, *w0, L::ZERO);
-        *w0 = x;
-        let mut rest = rest.iter_mut();
-        let Some((&a_next, _)) = rest_a.split_first() else {
+        let (v, c0) = ai.mul_add2(ai1, *w0, L::ZERO);
+        *w0 = v;
+        let Some(([a2, a3], rest_a)) = rest_a.split_first_chunk::<2>() else {
             // The last pair: only a_{N-2} a_{N-1}.
-            if let Some(w) = rest.next() {
-                *w = c0;
-            }
+            *w1 = c0;
             continue;
         };
-        if let Some(w) = rest.next() {
-            let (x, c) = ai.mul_add2(a_next, *w, c0);
-            *w = x;
-            c0 = c;
-        }
-        let mut c1 = L::ZERO;
-        let mut a_prev = a_next;
-        for (&aj, w) in tail(rest_a, 1).iter().zip(&mut rest) {
-            let (x, c) = ai.mul_add2(aj, *w, c0);
-            c0 = c;
-            let (x, c) = ai1.mul_add2(a_prev, x, c1);
-            c1 = c;
-            *w = x;
-            a_prev = aj;
-        }
-        let a_high = a.last().copied().unwrap_or(L::ZERO);
-        let (x, hi) = ai1.mul_add2(a_high, c0, c1);
-        if let (Some(w), Some(w_hi)) = (rest.next(), rest.next()) {
-            *w = x;
-            *w_hi = hi;
-        }
+        let (v, c0) = ai.mul_add2(*a2, *w1, c0);
+        *w1 = v;
+        let Some(([w2, body @ ..], [w_top, w_hi])) = rest.split_last_chunk_mut::<2>() else {
+            continue;
+        };
+        // Position 2i + 3: row ai with a_{i+3}, row ai1 with a_{i+2}.
+        let (v, c0) = ai.mul_add2(*a3, *w2, c0);
+        let (v, c1) = ai1.mul_add2(*a2, v, L::ZERO);
+        *w2 = v;
+        let (c0, c1) = two_rows(body, rest_a, (ai, ai1), *a3, (c0, c1));
+        let (v, hi) = ai1.mul_add2(a_high, c0, c1);
+        *w_top = v;
+        *w_hi = hi;
     }
     // Double and add the squares a_i^2 at 2i.
     let mut shifted = false;
@@ -348,28 +360,12 @@ fn redc<L: Limb, const N: usize, const D: usize>(mut t: [L; D], n: &[L; N], n0: 
         };
         let m0 = w0.wrapping_mul(n0);
         let (_, c0) = m0.mul_add2(n_low, *w0, L::ZERO);
-        let (x, mut c0) = m0.mul_add2(n_1, *w1, c0);
+        let (x, c0) = m0.mul_add2(n_1, *w1, c0);
         let m1 = x.wrapping_mul(n0);
-        let (_, mut c1) = m1.mul_add2(n_low, x, L::ZERO);
-        // Row m0 takes n_k and row m1 takes n_{k-1} at each position; two
-        // positions per step, so a step is two loads, four UMAALs, a store.
-        let mut n_prev = n_1;
-        let mut body = body.chunks_exact_mut(2);
-        let mut n_pairs = n_mid.chunks_exact(2);
-        for (np, wp) in (&mut n_pairs).zip(&mut body) {
-            if let ([na, nb], [wa, wb]) = (np, wp) {
-                let (x, c) = m0.mul_add2(*na, *wa, c0);
-                let (x, d) = m1.mul_add2(n_prev, x, c1);
-                *wa = x;
-                let (x, c) = m0.mul_add2(*nb, *wb, c);
-                let (x, d) = m1.mul_add2(*na, x, d);
-                *wb = x;
-                c0 = c;
-                c1 = d;
-                n_prev = *nb;
-            }
-        }
-        // N - 2 middle positions: none left over when N is even.
+        let (_, c1) = m1.mul_add2(n_low, x, L::ZERO);
+        // Row m0 takes n_k and row m1 takes n_{k-1} at each position (N - 2
+        // of them, an even number).
+        let (c0, c1) = two_rows(body, n_mid, (m0, m1), n_1, (c0, c1));
         let (x, c1) = m1.mul_add2(n_high, *w_top, c1);
         let (x, k0) = x.adc(c0, false);
         let (x, k1) = x.adc(top, false);
