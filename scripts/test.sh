@@ -21,7 +21,7 @@ cargo clippy -p clerk-edge --target thumbv7em-none-eabihf -- -D warnings
 
 step "core for thumbv7em-none-eabihf, without an allocator"
 cargo build -p clerk-edge --release --target thumbv7em-none-eabihf
-if cargo tree -p clerk-edge --target thumbv7em-none-eabihf -e features --prefix none \
+if cargo tree -p clerk-edge --target thumbv7em-none-eabihf -e normal,features --prefix none \
     | grep -E 'feature "(alloc|std)"'; then
     echo "error: the core's dependency graph enables alloc or std for the target" >&2
     exit 1

@@ -4,6 +4,10 @@
 use super::string::{Piece, pieces};
 use super::{JsonStr, Kind, Value};
 use core::fmt::{self, Write};
+use heapless::Vec;
+
+/// Array-index keys ordered per pass over an object.
+const INDEX_BATCH: usize = 16;
 
 /// Writes `value` as `JSON.stringify` would. Recursion is bounded by the
 /// nesting limit that `parse` enforced.
@@ -51,19 +55,35 @@ fn write_object(object: Value<'_>, out: &mut dyn Write) -> fmt::Result {
     };
 
     out.write_char('{')?;
-    // Index keys by repeated selection of the next larger index: no sorting
-    // buffer, and objects with index keys are rare and small.
+    // Index keys, ascending, without a buffer for all of them: each pass
+    // collects the smallest indices above the last one written, a batch at a
+    // time, so an object of `MAX_OBJECT_MEMBERS` indices takes a few passes.
     let mut last: Option<u32> = None;
     loop {
-        let next = members()
-            .filter_map(|(key, value)| Some((array_index(key)?, key, value)))
-            .filter(|(index, _, _)| last.is_none_or(|last| *index > last))
-            .min_by_key(|(index, _, _)| *index);
-        let Some((index, key, value)) = next else {
+        let mut batch: Vec<(u32, JsonStr<'_>, Value<'_>), INDEX_BATCH> = Vec::new();
+        for (key, value) in members() {
+            let Some(index) = array_index(key) else {
+                continue;
+            };
+            if last.is_some_and(|last| index <= last) {
+                continue;
+            }
+            let at = batch.iter().take_while(|(i, _, _)| *i < index).count();
+            if at < INDEX_BATCH {
+                if batch.is_full() {
+                    batch.pop();
+                }
+                let _ = batch.insert(at, (index, key, value));
+            }
+        }
+        let complete = !batch.is_full();
+        for (index, key, value) in batch {
+            member(key, value, out)?;
+            last = Some(index);
+        }
+        if complete {
             break;
-        };
-        member(key, value, out)?;
-        last = Some(index);
+        }
     }
     for (key, value) in members().filter(|(key, _)| array_index(*key).is_none()) {
         member(key, value, out)?;

@@ -586,6 +586,35 @@ fn write_js_orders_index_keys_first() {
 }
 
 #[test]
+fn write_js_orders_many_index_keys() {
+    // More index keys than one ordering pass handles, in scrambled order.
+    let mut indices: Vec<usize> = (0..60).map(|i| (i * 37) % 60).collect();
+    indices.push(4_294_967_294);
+    let members: Vec<String> = indices
+        .iter()
+        .enumerate()
+        .map(|(n, i)| format!("\"{i}\":{n},\"x{n}\":0"))
+        .collect();
+    let text = format!("{{{}}}", members.join(","));
+    let mut want_first: Vec<(usize, usize)> =
+        indices.iter().enumerate().map(|(n, &i)| (i, n)).collect();
+    want_first.sort();
+    let want = format!(
+        "{{{},{}}}",
+        want_first
+            .iter()
+            .map(|(i, n)| format!("\"{i}\":{n}"))
+            .collect::<Vec<_>>()
+            .join(","),
+        (0..indices.len())
+            .map(|n| format!("\"x{n}\":0"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    assert_eq!(js(&text), want);
+}
+
+#[test]
 fn write_js_clerk_message_fragment() {
     let doc = parse(r#"{"sub": {"id": "user_1"}}"#).unwrap();
     let mut out = String::new();
