@@ -9,6 +9,35 @@
 //! the keys and the options, and each token is checked against a caller's
 //! clock into a caller's buffer, so nothing is allocated and the claims are
 //! `&str` borrowed from that buffer.
+//!
+//! ```
+//! use clerk_edge::{JwtKey, Verifier, VerifyOptions, verify};
+//!
+//! // Once, at start-up: the instance's JWT public key (CLERK_JWT_KEY).
+//! let keys = [JwtKey::parse(include_str!("../tests/data/keys/main.public.pem"))?];
+//! let parties = ["https://app.example.com"];
+//! let verifier = Verifier::new(&keys, VerifyOptions {
+//!     authorized_parties: &parties,
+//!     ..VerifyOptions::default()
+//! });
+//!
+//! // Per request: the token, the clock (Unix ms) and a buffer on the stack.
+//! let token = "eyJhbGciOiJSUzI1NiJ9.e30.c2ln";
+//! let mut buf = [0u8; verify::buffer_len(4096)];
+//! match verifier.verify(token, 1_767_225_600_000, &mut buf) {
+//!     Ok(verified) => println!("signed in: {}", verified.claims.sub),
+//!     Err(e) => {
+//!         // Clerk's reason string and message, word for word.
+//!         assert_eq!(e.reason().as_str(), "token-invalid-signature");
+//!         assert_eq!(e.to_string(), "JWT signature is invalid.");
+//!     }
+//! }
+//! # Ok::<(), clerk_edge::KeyError>(())
+//! ```
+//!
+//! For whole requests (the `Authorization` header or the `__session`
+//! cookie, Clerk's cookie rules and handshake redirects), see
+//! [`Authenticator`]; for what a signed-in user may do, [`Auth`].
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
