@@ -56,9 +56,9 @@ pub mod verify;
 mod jsdate;
 mod token;
 
+pub use auth::Auth;
 pub use claims::SessionClaims;
 pub use error::{Reason, TokenError};
 pub use key::{JwtKey, KeyError};
-pub use verify::{Algorithm, Algorithms, Verified, Verifier, VerifyOptions};
-pub use auth::Auth;
 pub use request::{Authenticator, Instance, RequestParts, RequestState};
+pub use verify::{Algorithm, Algorithms, Verified, Verifier, VerifyOptions};
