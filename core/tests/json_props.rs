@@ -471,6 +471,7 @@ fn any_key() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => prop::sample::select(vec!["a", "b", "sub", "exp", "o", "é", "a\"", "", "0", "1", "2", "10", "01", "-1", "4294967294", "4294967295"])
             .prop_map(String::from),
+        1 => (0u64..40).prop_map(|n| n.to_string()),
         1 => any_string(),
     ]
 }
@@ -631,7 +632,11 @@ fn apply(text: &str, edits: &[Edit]) -> String {
 // ---------------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        // PROPTEST_CASES raises it for a longer run.
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(512),
+        ..ProptestConfig::default()
+    })]
 
     /// Valid documents without duplicate keys are accepted, and `write_js`
     /// is exactly `JSON.stringify`, which `serde_json` reads back.

@@ -2,25 +2,19 @@
 //! messages (`Received {"id":"user_1"}.`).
 
 use super::string::{Piece, pieces};
-use super::{JsonStr, Kind, Value};
+use super::{JsonStr, Kind, Members, Value};
 use core::fmt::{self, Write};
 use heapless::Vec;
 
 /// Array-index keys ordered per pass over an object.
-const INDEX_BATCH: usize = 16;
+const INDEX_BATCH: usize = 8;
 
 /// Writes `value` as `JSON.stringify` would. Recursion is bounded by the
 /// nesting limit that `parse` enforced.
 pub(super) fn write_value(value: Value<'_>, out: &mut dyn Write) -> fmt::Result {
     match value.kind() {
         Kind::Null | Kind::Bool => out.write_str(value.raw()),
-        Kind::Number => match value.as_f64() {
-            // `Number.prototype.toString`: shortest round-trip digits, in
-            // JS's own choice of plain or exponent form; `-0` prints `0`.
-            Some(x) if x.is_finite() => out.write_str(ryu_js::Buffer::new().format_finite(x)),
-            // `1e400` parsed to Infinity, which JSON cannot express.
-            _ => out.write_str("null"),
-        },
+        Kind::Number => write_number(value, out),
         Kind::String => match value.as_str() {
             Some(s) => write_string(s, out),
             None => out.write_str("null"),
@@ -39,11 +33,27 @@ pub(super) fn write_value(value: Value<'_>, out: &mut dyn Write) -> fmt::Result 
     }
 }
 
+/// Writes a number as `Number.prototype.toString` does: shortest
+/// round-trip digits, in JS's own choice of plain or exponent form, `-0` as
+/// `0`. Kept out of line so that its buffer is not part of every level of
+/// the recursion.
+#[inline(never)]
+fn write_number(value: Value<'_>, out: &mut dyn Write) -> fmt::Result {
+    match value.as_f64() {
+        Some(x) if x.is_finite() => out.write_str(ryu_js::Buffer::new().format_finite(x)),
+        // `1e400` parsed to Infinity, which JSON cannot express.
+        _ => out.write_str("null"),
+    }
+}
+
 /// Writes an object's members in JavaScript's property order: keys that are
 /// array indices first, in ascending numeric order, then the other keys in
 /// insertion order (document order, since keys are unique).
+#[inline(never)]
 fn write_object(object: Value<'_>, out: &mut dyn Write) -> fmt::Result {
-    let members = || object.members().into_iter().flatten();
+    let Some(all) = object.members() else {
+        return out.write_str("{}");
+    };
     let mut first = true;
     let mut member = |key: JsonStr<'_>, value: Value<'_>, out: &mut dyn Write| {
         if !core::mem::take(&mut first) {
@@ -58,34 +68,50 @@ fn write_object(object: Value<'_>, out: &mut dyn Write) -> fmt::Result {
     // Index keys, ascending, without a buffer for all of them: each pass
     // collects the smallest indices above the last one written, a batch at a
     // time, so an object of `MAX_OBJECT_MEMBERS` indices takes a few passes.
+    // A batch entry is the index and where its member's text starts (as a
+    // length from the end), small because the recursion holds one batch per
+    // open object.
     let mut last: Option<u32> = None;
     loop {
-        let mut batch: Vec<(u32, JsonStr<'_>, Value<'_>), INDEX_BATCH> = Vec::new();
-        for (key, value) in members() {
+        let mut batch: Vec<(u32, usize), INDEX_BATCH> = Vec::new();
+        let mut members = all.clone();
+        loop {
+            let from_end = members.rest.len();
+            let Some((key, _)) = members.next() else {
+                break;
+            };
             let Some(index) = array_index(key) else {
                 continue;
             };
             if last.is_some_and(|last| index <= last) {
                 continue;
             }
-            let at = batch.iter().take_while(|(i, _, _)| *i < index).count();
+            let at = batch.iter().take_while(|(i, _)| *i < index).count();
             if at < INDEX_BATCH {
                 if batch.is_full() {
                     batch.pop();
                 }
-                let _ = batch.insert(at, (index, key, value));
+                let _ = batch.insert(at, (index, from_end));
             }
         }
         let complete = !batch.is_full();
-        for (index, key, value) in batch {
-            member(key, value, out)?;
+        for (index, from_end) in batch {
+            let text = all
+                .rest
+                .len()
+                .checked_sub(from_end)
+                .and_then(|at| all.rest.get(at..));
+            let entry = text.and_then(|rest| Members { rest }.next());
+            if let Some((key, value)) = entry {
+                member(key, value, out)?;
+            }
             last = Some(index);
         }
         if complete {
             break;
         }
     }
-    for (key, value) in members().filter(|(key, _)| array_index(*key).is_none()) {
+    for (key, value) in all.filter(|(key, _)| array_index(*key).is_none()) {
         member(key, value, out)?;
     }
     out.write_char('}')

@@ -15,8 +15,9 @@
 //! assert_eq!(doc.get("o").map(|v| v.kind()), Some(Kind::Object));
 //!
 //! // What JavaScript's `JSON.stringify` would print, for Clerk's messages.
+//! let org = doc.get("o").expect("present");
 //! let mut shown = String::new();
-//! doc.get("o").map(|o| o.write_js(&mut shown));
+//! org.write_js(&mut shown).expect("a String takes any text");
 //! assert_eq!(shown, r#"{"id":"org_1"}"#);
 //!
 //! assert_eq!(json::parse(r#"{"a":1,"\u0061":2}"#), Err(json::JsonError::DuplicateKey));
@@ -116,6 +117,10 @@ pub struct JsonStr<'a> {
 /// (compared after unescaping), no lone surrogates, at most [`MAX_DEPTH`]
 /// levels and [`MAX_OBJECT_MEMBERS`] members per object. A byte order mark
 /// is not whitespace: the caller strips it, as `TextDecoder` does for Clerk.
+///
+/// One pass, no recursion and no allocation: the open containers and the
+/// keys awaiting the duplicate check live in fixed tables, under 2 KB of
+/// stack on a 32-bit target.
 pub fn parse(text: &str) -> Result<Value<'_>, JsonError> {
     validate::document(text).map(|raw| Value { raw })
 }
@@ -201,6 +206,9 @@ impl<'a> Value<'a> {
     /// Clerk's error messages embed claims this way (`Received
     /// {"id":"user_1"}.`), so the output matches V8 byte for byte, including
     /// the order of object keys (array-index keys first, ascending).
+    ///
+    /// This recurses once per nesting level (at most [`MAX_DEPTH`]), about
+    /// 320 bytes of stack per nested object on a 32-bit target.
     pub fn write_js(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         js::write_value(*self, out)
     }
