@@ -7,7 +7,7 @@
 //! `nbf`, `iat`).
 
 use crate::claims::{Arena, SessionClaims};
-use crate::error::TokenError;
+use crate::error::{Segment, TokenError};
 use crate::header::{self, Header};
 use crate::jsdate;
 use crate::json::{self, Kind, Value};
@@ -154,11 +154,75 @@ impl Default for VerifyOptions<'_> {
     }
 }
 
+/// Remembers tokens whose signature verified, so that a session token sent
+/// again (browsers resend the same one for about a minute) costs no second
+/// RSA operation. Only the signature is remembered: `exp`, `nbf`, `iat`,
+/// `azp` and the other claims are still checked on every request.
+///
+/// An implementation must compare the whole token (not only a hash of it),
+/// and must be cleared when the verifier's keys change.
+pub trait SignatureCache {
+    /// Whether this exact token's signature verified before.
+    fn contains(&self, token: &str) -> bool;
+    /// Records a token that passed every check; `exp_ms` (its `exp` in Unix
+    /// milliseconds) says when it stops being useful.
+    fn insert(&self, token: &str, exp_ms: f64);
+}
+
 /// Keys and options, set up once and shared by every verification.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Verifier<'a> {
     keys: &'a [JwtKey],
     options: VerifyOptions<'a>,
+    signature_cache: Option<&'a dyn SignatureCache>,
+}
+
+impl fmt::Debug for Verifier<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("keys", &self.keys)
+            .field("options", &self.options)
+            .field("signature_cache", &self.signature_cache.is_some())
+            .finish()
+    }
+}
+
+/// A token split and decoded into the caller's buffer, nothing checked yet.
+struct Decoded<'t, 'x> {
+    signing_input: &'x [u8],
+    header: Value<'t>,
+    payload: Value<'t>,
+    rest: &'t mut [u8],
+    signature: [u8; MAX_SIGNATURE_LEN],
+    signature_len: Option<usize>,
+}
+
+impl Decoded<'_, '_> {
+    /// The signature bytes, or `None` when longer than any accepted key.
+    fn signature(&self) -> Option<&[u8]> {
+        self.signature.get(..self.signature_len?)
+    }
+}
+
+/// Clerk's `decodeJwt`: three segments, each decoded (all failures are
+/// `token-invalid`), before anything is checked.
+fn decode<'t, 'x>(token: &'x str, buf: &'t mut [u8]) -> Result<Decoded<'t, 'x>, TokenError<'t>> {
+    let segments = token::split(token)?;
+    let (header, rest) =
+        token::decode_json(Segment::Header, segments.header, buf).map_err(TokenError::Decode)?;
+    let (payload, rest) =
+        token::decode_json(Segment::Payload, segments.payload, rest).map_err(TokenError::Decode)?;
+    let mut signature = [0u8; MAX_SIGNATURE_LEN];
+    let signature_len =
+        token::decode_signature(segments.signature, &mut signature).map_err(TokenError::Decode)?;
+    Ok(Decoded {
+        signing_input: segments.signing_input.as_bytes(),
+        header,
+        payload,
+        rest,
+        signature,
+        signature_len,
+    })
 }
 
 /// A token that passed every check.
@@ -175,7 +239,17 @@ pub struct Verified<'a> {
 impl<'a> Verifier<'a> {
     /// A verifier for `keys` (chosen by `kid` when there are several).
     pub const fn new(keys: &'a [JwtKey], options: VerifyOptions<'a>) -> Self {
-        Self { keys, options }
+        Self {
+            keys,
+            options,
+            signature_cache: None,
+        }
+    }
+
+    /// The same verifier, remembering verified signatures in `cache`.
+    pub const fn with_signature_cache(mut self, cache: &'a dyn SignatureCache) -> Self {
+        self.signature_cache = Some(cache);
+        self
     }
 
     /// The options this verifier checks.
@@ -190,38 +264,49 @@ impl<'a> Verifier<'a> {
 
     /// Verifies `token` at `now_ms` (Unix milliseconds), decoding into `buf`
     /// (at least [`buffer_len`]`(token.len())` bytes).
+    ///
+    /// ```
+    /// use clerk_edge::{JwtKey, Verifier, VerifyOptions, verify};
+    ///
+    /// let keys = [JwtKey::parse(include_str!("../tests/data/keys/main.public.pem"))?];
+    /// let verifier = Verifier::new(&keys, VerifyOptions::default());
+    /// let mut buf = [0u8; verify::buffer_len(64)];
+    /// let err = verifier.verify("a.b", 0, &mut buf).unwrap_err();
+    /// assert_eq!(err.reason().as_str(), "token-invalid");
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "Invalid JWT form. A JWT consists of three parts separated by dots."
+    /// );
+    /// # Ok::<(), clerk_edge::KeyError>(())
+    /// ```
     pub fn verify<'t>(
         &'t self,
         token: &str,
         now_ms: i64,
         buf: &'t mut [u8],
     ) -> Result<Verified<'t>, TokenError<'t>> {
-        let segments = token::split(token)?;
-        let (header, rest) =
-            token::decode_json(crate::error::Segment::Header, segments.header, buf)
-                .map_err(TokenError::Decode)?;
-        let (payload, rest) =
-            token::decode_json(crate::error::Segment::Payload, segments.payload, rest)
-                .map_err(TokenError::Decode)?;
-        let mut signature = [0u8; MAX_SIGNATURE_LEN];
-        let signature = token::decode_signature(segments.signature, &mut signature)
-            .map_err(TokenError::Decode)?
-            .and_then(|len| signature.get(..len));
-
-        if header::is_machine_category(header) {
+        let decoded = decode(token, buf)?;
+        if header::is_machine_category(decoded.header) {
             return Err(TokenError::MachineCategory);
         }
         if self.keys.is_empty() {
             return Err(TokenError::NoKey);
         }
-        let header = Header::check(header, self.options.algorithms)?;
-        self.check_signature(&header, segments.signing_input.as_bytes(), signature)?;
+        let header = Header::check(decoded.header, self.options.algorithms)?;
+        let known = self.signature_cache.is_some_and(|c| c.contains(token));
+        if !known {
+            self.check_signature(&header, decoded.signing_input, decoded.signature())?;
+        }
 
+        let payload = decoded.payload;
         let (sub, exp) = self.check_claims(payload, now_ms)?;
-        let mut arena = Arena::new(rest);
+        let mut arena = Arena::new(decoded.rest);
         let sub = arena.text(sub).map_err(TokenError::Decode)?;
         let claims =
             SessionClaims::read(payload, sub, exp, &mut arena).map_err(TokenError::Decode)?;
+        if !known && let Some(cache) = self.signature_cache {
+            cache.insert(token, jsdate::seconds_to_ms(exp));
+        }
         Ok(Verified {
             header,
             claims,
@@ -400,22 +485,13 @@ impl<'a> Verifier<'a> {
         token: &str,
         buf: &'t mut [u8],
     ) -> Result<Value<'t>, TokenError<'t>> {
-        let segments = token::split(token)?;
-        let (header, rest) =
-            token::decode_json(crate::error::Segment::Header, segments.header, buf)
-                .map_err(TokenError::Decode)?;
-        let (payload, _) =
-            token::decode_json(crate::error::Segment::Payload, segments.payload, rest)
-                .map_err(TokenError::Decode)?;
-        let mut signature = [0u8; MAX_SIGNATURE_LEN];
-        let signature = token::decode_signature(segments.signature, &mut signature)
-            .map_err(TokenError::Decode)?
-            .and_then(|len| signature.get(..len));
+        let decoded = decode(token, buf)?;
         if self.keys.is_empty() {
             return Err(TokenError::NoKey);
         }
-        let header = Header::check(header, self.options.algorithms)?;
-        self.check_signature(&header, segments.signing_input.as_bytes(), signature)?;
+        let header = Header::check(decoded.header, self.options.algorithms)?;
+        self.check_signature(&header, decoded.signing_input, decoded.signature())?;
+        let payload = decoded.payload;
         Ok(payload)
     }
 }
