@@ -44,8 +44,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = now_ms();
     let mut ok = true;
 
-    let miss = per_op(2_000, || ok &= uncached.verify_token_now(&token, now).is_ok());
-    let hit = per_op(2_000_000, || ok &= cached.verify_token_now(&token, now).is_ok());
+    let miss = per_op(2_000, || {
+        ok &= uncached.verify_token_now(&token, now).is_ok()
+    });
+    let hit = per_op(2_000_000, || {
+        ok &= cached.verify_token_now(&token, now).is_ok()
+    });
 
     let req = http::Request::get("/api")
         .header("authorization", format!("Bearer {token}"))

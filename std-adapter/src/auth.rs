@@ -198,9 +198,10 @@ pub(crate) fn payload_value(v: clerk_edge::json::Value<'_>) -> Value {
     // Numbers serde_json cannot hold (1e400): take JavaScript's rendering.
     let mut js = String::new();
     if v.write_js(&mut js).is_ok()
-        && let Ok(value) = serde_json::from_str(&js) {
-            return value;
-        }
+        && let Ok(value) = serde_json::from_str(&js)
+    {
+        return value;
+    }
     Value::Null
 }
 
@@ -296,7 +297,10 @@ pub struct SignedOut {
 
 impl SignedOut {
     /// A signed-out state with Clerk's reason and message.
-    pub fn new(reason: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> Self {
+    pub fn new(
+        reason: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
         SignedOut {
             status: AuthStatus::SignedOut,
             reason: reason.into(),

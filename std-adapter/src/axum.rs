@@ -66,7 +66,10 @@ impl IntoResponse for Unauthorized {
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        h.insert("x-clerk-auth-status", HeaderValue::from_static("signed-out"));
+        h.insert(
+            "x-clerk-auth-status",
+            HeaderValue::from_static("signed-out"),
+        );
         if let Some(v) = (!reason.is_empty())
             .then(|| crate::request::to_latin1(reason))
             .flatten()

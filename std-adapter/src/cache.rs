@@ -30,7 +30,7 @@ pub const SHARDS: usize = 16;
 pub const DEFAULT_CAPACITY: usize = 8192;
 
 /// A verified token's claims plus the times to re-check on every hit.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct CachedToken {
     /// The verified session.
     pub session: Arc<Session>,
@@ -60,10 +60,23 @@ pub(crate) fn seconds_to_ms(s: f64) -> f64 {
     s.trunc() * 1000.0
 }
 
+/// A cache hit: the session and the times to check.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    /// The verified session.
+    pub session: Arc<Session>,
+    /// `exp` in ms.
+    pub exp_ms: f64,
+    /// `nbf` in ms.
+    pub nbf_ms: Option<f64>,
+    /// `iat` in ms.
+    pub iat_ms: Option<f64>,
+}
+
 struct Entry {
     hash: u64,
     token: Box<str>,
-    value: Arc<CachedToken>,
+    value: CachedToken,
 }
 
 /// A bounded map from session token to its verified claims.
@@ -113,16 +126,23 @@ impl TokenCache {
     }
 
     /// The cached verdict for `token` (whose [`hash`](Self::hash) is `hash`).
-    pub fn get(&self, hash: u64, token: &str) -> Option<Arc<CachedToken>> {
+    /// A hit clones only the session's `Arc` (one reference count touched on
+    /// the hot path) and copies the times.
+    pub fn get(&self, hash: u64, token: &str) -> Option<Hit> {
         let shard = lock(self.shard(hash));
         shard
             .find(hash, |e| e.hash == hash && *e.token == *token)
-            .map(|e| Arc::clone(&e.value))
+            .map(|e| Hit {
+                session: Arc::clone(&e.value.session),
+                exp_ms: e.value.exp_ms,
+                nbf_ms: e.value.nbf_ms,
+                iat_ms: e.value.iat_ms,
+            })
     }
 
     /// Remembers a verified token; `now_ms - skew_ms` is the expiry cut-off
     /// used to make room.
-    pub fn insert(&self, hash: u64, token: &str, value: Arc<CachedToken>, expired_before_ms: f64) {
+    pub fn insert(&self, hash: u64, token: &str, value: CachedToken, expired_before_ms: f64) {
         let mut shard = lock(self.shard(hash));
         if shard.len() >= self.per_shard {
             shard.retain(|e| e.value.exp_ms > expired_before_ms);
@@ -173,16 +193,13 @@ mod tests {
     use super::*;
     use crate::auth::Claims;
 
-    fn entry(exp: f64) -> Arc<CachedToken> {
+    fn entry(exp: f64) -> CachedToken {
         let claims = Claims {
             sub: "user_1".into(),
             exp,
             ..Claims::default()
         };
-        Arc::new(CachedToken::new(Arc::new(Session::new(
-            claims,
-            serde_json::Value::Null,
-        ))))
+        CachedToken::new(Arc::new(Session::new(claims, serde_json::Value::Null)))
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! Clerk's `verifyToken` and `authenticateRequest` on top of the core.
 
 use crate::auth::{Auth, AuthStatus, Session, SignedOut};
-use crate::cache::{CachedToken, TokenCache};
+use crate::cache::{CachedToken, Hit, TokenCache};
 use crate::config::{ClerkBuilder, ConfigError};
 use crate::instance::Instance;
 use crate::jwks::JwksSource;
@@ -207,10 +207,10 @@ impl RequestState<'_> {
     }
 }
 
-type Lookup = (Option<u64>, Option<Arc<CachedToken>>);
+type Lookup = (Option<u64>, Option<Hit>);
 
 enum Checked {
-    Ok(Arc<CachedToken>),
+    Ok(Hit),
     Err(Rejection),
     NeedKeys,
 }
@@ -277,7 +277,7 @@ impl Clerk {
     pub async fn verify_token(&self, token: &str, now_ms: i64) -> Result<Arc<Session>, Rejection> {
         loop {
             match self.check(token, None, now_ms, true) {
-                Checked::Ok(c) => return Ok(Arc::clone(&c.session)),
+                Checked::Ok(c) => return Ok(c.session),
                 Checked::Err(e) => return Err(e),
                 Checked::NeedKeys => self.fetch_keys().await,
             }
@@ -288,7 +288,7 @@ impl Clerk {
     /// network).
     pub fn verify_token_now(&self, token: &str, now_ms: i64) -> Result<Arc<Session>, Rejection> {
         match self.check(token, None, now_ms, false) {
-            Checked::Ok(c) => Ok(Arc::clone(&c.session)),
+            Checked::Ok(c) => Ok(c.session),
             Checked::Err(e) => Err(e),
             Checked::NeedKeys => Err(self.missing_key_rejection()),
         }
@@ -364,7 +364,13 @@ impl Clerk {
 
     /// Verifies through the cache (`looked_up`: a [`lookup`](Self::lookup)
     /// already made for this token).
-    fn check(&self, token: &str, looked_up: Option<Lookup>, now_ms: i64, may_fetch: bool) -> Checked {
+    fn check(
+        &self,
+        token: &str,
+        looked_up: Option<Lookup>,
+        now_ms: i64,
+        may_fetch: bool,
+    ) -> Checked {
         let inner = &*self.inner;
         let (hash, hit) = match looked_up {
             Some(l) => l,
@@ -379,12 +385,18 @@ impl Clerk {
         let keys = inner.keys.current();
         match self.verify_uncached(&keys, token, now_ms) {
             Ok(session) => {
-                let entry = Arc::new(CachedToken::new(Arc::new(session)));
+                let entry = CachedToken::new(Arc::new(session));
+                let hit = Hit {
+                    session: Arc::clone(&entry.session),
+                    exp_ms: entry.exp_ms,
+                    nbf_ms: entry.nbf_ms,
+                    iat_ms: entry.iat_ms,
+                };
                 if let (Some(cache), Some(h)) = (&inner.cache, hash) {
                     let cutoff = now_ms as f64 - inner.skew_ms as f64;
-                    cache.insert(h, token, Arc::clone(&entry), cutoff);
+                    cache.insert(h, token, entry, cutoff);
                 }
-                Checked::Ok(entry)
+                Checked::Ok(hit)
             }
             Err(e) if e.kind == Kind::MissingKey => match self.jwks() {
                 Some(j) if may_fetch && j.refetch_allowed() => Checked::NeedKeys,
@@ -397,7 +409,7 @@ impl Clerk {
 
     /// Clerk's time checks, on a cached token (same order and messages as
     /// the core's).
-    fn check_times(&self, c: &CachedToken, now_ms: i64) -> Result<(), Rejection> {
+    fn check_times(&self, c: &Hit, now_ms: i64) -> Result<(), Rejection> {
         let now = now_ms as f64;
         let skew = self.inner.skew_ms as f64;
         if c.exp_ms <= now - skew {
@@ -484,7 +496,7 @@ impl Clerk {
             return Step::Done(signed_out("token-type-mismatch", String::new()));
         }
         match self.check(&token, Some(looked_up), now_ms, may_fetch) {
-            Checked::Ok(c) => Step::Done(signed_in(&c, token)),
+            Checked::Ok(c) => Step::Done(signed_in(c, token)),
             Checked::NeedKeys => Step::NeedKeys,
             Checked::Err(e) if e.kind == Kind::NullJson => {
                 Step::Done(signed_out("unexpected-error", String::new()))
@@ -502,11 +514,14 @@ impl Clerk {
 
     fn cookie_path<'r>(&self, req: &RequestView<'r>, now_ms: i64, may_fetch: bool) -> Step<'r> {
         let cookies = req.cookies(self.suffix());
-        let dev = self.inner.instance.as_ref().is_some_and(|i| !i.is_production());
+        let dev = self
+            .inner
+            .instance
+            .as_ref()
+            .is_some_and(|i| !i.is_production());
 
         // A handshake nonce needs Clerk's network: no session here.
-        if req.query_param("__clerk_handshake_nonce").is_some()
-            || cookies.handshake_nonce.is_some()
+        if req.query_param("__clerk_handshake_nonce").is_some() || cookies.handshake_nonce.is_some()
         {
             let mut state = signed_out("session-token-missing", String::new());
             state.headers.insert(
@@ -520,11 +535,17 @@ impl Clerk {
             return Step::Done(state);
         }
 
-        if dev
-            && req.query_param("__clerk_db_jwt").is_some() {
-                let s = self.maybe_handshake(req, &cookies, "dev-browser-sync", String::new(), None, false);
-                return Step::Done(s);
-            }
+        if dev && req.query_param("__clerk_db_jwt").is_some() {
+            let s = self.maybe_handshake(
+                req,
+                &cookies,
+                "dev-browser-sync",
+                String::new(),
+                None,
+                false,
+            );
+            return Step::Done(s);
+        }
 
         let suffixed = self.uses_suffixed_cookies(&cookies, now_ms);
         let (session, uat, dev_browser) = if suffixed {
@@ -543,7 +564,14 @@ impl Clerk {
         let session = session.filter(|s| !s.is_empty());
 
         if dev && dev_browser.is_none() && req.query_param("__clerk_db_jwt").is_none() {
-            let s = self.maybe_handshake(req, &cookies, "dev-browser-missing", String::new(), session.as_deref(), suffixed);
+            let s = self.maybe_handshake(
+                req,
+                &cookies,
+                "dev-browser-missing",
+                String::new(),
+                session.as_deref(),
+                suffixed,
+            );
             return Step::Done(s);
         }
 
@@ -552,11 +580,25 @@ impl Clerk {
             if client_uat == 0 {
                 return Step::Done(signed_out("session-token-and-uat-missing", String::new()));
             }
-            let s = self.maybe_handshake(req, &cookies, "client-uat-but-no-session-token", String::new(), None, suffixed);
+            let s = self.maybe_handshake(
+                req,
+                &cookies,
+                "client-uat-but-no-session-token",
+                String::new(),
+                None,
+                suffixed,
+            );
             return Step::Done(s);
         };
         if client_uat == 0 {
-            let s = self.maybe_handshake(req, &cookies, "session-token-but-no-client-uat", String::new(), Some(&token), suffixed);
+            let s = self.maybe_handshake(
+                req,
+                &cookies,
+                "session-token-but-no-client-uat",
+                String::new(),
+                Some(&token),
+                suffixed,
+            );
             return Step::Done(s);
         }
 
@@ -566,16 +608,18 @@ impl Clerk {
             None => match peek(&token) {
                 None => {
                     // Undecodable: the core names the exact problem.
-                    return Step::Done(match self.check(&token, Some((hash, None)), now_ms, false) {
-                        Checked::Err(e) if e.kind == Kind::NullJson => {
-                            signed_out("unexpected-error", String::new())
-                        }
-                        Checked::Err(e) => {
-                            let msg = e.full_message("cookie");
-                            signed_out(e.reason.into_owned(), msg)
-                        }
-                        _ => signed_out("token-invalid", String::new()),
-                    });
+                    return Step::Done(
+                        match self.check(&token, Some((hash, None)), now_ms, false) {
+                            Checked::Err(e) if e.kind == Kind::NullJson => {
+                                signed_out("unexpected-error", String::new())
+                            }
+                            Checked::Err(e) => {
+                                let msg = e.full_message("cookie");
+                                signed_out(e.reason.into_owned(), msg)
+                            }
+                            _ => signed_out("token-invalid", String::new()),
+                        },
+                    );
                 }
                 Some(p) if p.machine => {
                     return Step::Done(signed_out("token-type-mismatch", String::new()));
@@ -584,7 +628,14 @@ impl Clerk {
             },
         };
         if iat.is_some_and(|iat| iat < client_uat as f64) {
-            let s = self.maybe_handshake(req, &cookies, "session-token-iat-before-client-uat", String::new(), Some(&token), suffixed);
+            let s = self.maybe_handshake(
+                req,
+                &cookies,
+                "session-token-iat-before-client-uat",
+                String::new(),
+                Some(&token),
+                suffixed,
+            );
             return Step::Done(s);
         }
 
@@ -612,7 +663,7 @@ impl Clerk {
                     );
                     return Step::Done(s);
                 }
-                Step::Done(signed_in(&c, token))
+                Step::Done(signed_in(c, token))
             }
         }
     }
@@ -642,13 +693,18 @@ impl Clerk {
             return false;
         }
         if let (Some(u), Some(su)) = (uat, suat)
-            && u != "0" && su != "0" {
-                let iat = |t: Option<&str>| t.and_then(|t| self.claims_of(t, |p| p.iat)).flatten();
-                if let (Some(a), Some(b)) = (iat(c.session.as_deref()), iat(c.session_suffixed.as_deref()))
-                    && a > b {
-                        return false;
-                    }
+            && u != "0"
+            && su != "0"
+        {
+            let iat = |t: Option<&str>| t.and_then(|t| self.claims_of(t, |p| p.iat)).flatten();
+            if let (Some(a), Some(b)) = (
+                iat(c.session.as_deref()),
+                iat(c.session_suffixed.as_deref()),
+            ) && a > b
+            {
+                return false;
             }
+        }
         if suat == Some("0") && uat.is_some_and(|u| u != "0") {
             return false;
         }
@@ -671,15 +727,16 @@ impl Clerk {
     /// Reads unverified claims of a token, from the cache when possible.
     fn claims_of<T>(&self, token: &str, f: impl Fn(&Peek) -> T) -> Option<T> {
         if let Some(cache) = &self.inner.cache
-            && let Some(hit) = cache.get(cache.hash(token), token) {
-                let c = hit.session.claims();
-                return Some(f(&Peek {
-                    iss: c.iss.clone(),
-                    iat: c.iat,
-                    exp: Some(c.exp),
-                    machine: false,
-                }));
-            }
+            && let Some(hit) = cache.get(cache.hash(token), token)
+        {
+            let c = hit.session.claims();
+            return Some(f(&Peek {
+                iss: c.iss.clone(),
+                iat: c.iat,
+                exp: Some(c.exp),
+                machine: false,
+            }));
+        }
         peek(token).map(|p| f(&p))
     }
 
@@ -690,7 +747,11 @@ impl Clerk {
         };
         if req.method != http::Method::GET
             || req.sec_fetch_dest().as_deref() != Some("document")
-            || cookies.redirect_count.as_deref().map_or(0, request::parse_int) != 0
+            || cookies
+                .redirect_count
+                .as_deref()
+                .map_or(0, request::parse_int)
+                != 0
         {
             return false;
         }
@@ -755,11 +816,17 @@ impl Clerk {
                 Some(d) => d == "document" || d == "iframe",
                 None => req.accept().is_some_and(|a| a.starts_with("text/html")),
             };
-        let count = cookies.redirect_count.as_deref().map_or(0, request::parse_int);
+        let count = cookies
+            .redirect_count
+            .as_deref()
+            .map_or(0, request::parse_int);
         if !eligible || count == 3 {
             return signed_out(reason, message);
         }
-        let mut location = format!("https://{}/v1/client/handshake?redirect_url=", instance.frontend_api());
+        let mut location = format!(
+            "https://{}/v1/client/handshake?redirect_url=",
+            instance.frontend_api()
+        );
         request::form_encode(&req.clerk_url(), &mut location);
         location.push_str("&__clerk_api_version=2026-05-12&suffixed_cookies=");
         location.push_str(if suffixed { "true" } else { "false" });
@@ -799,9 +866,10 @@ impl Clerk {
         if let Ok(v) = HeaderValue::from_str(&location) {
             state.headers.insert(http::header::LOCATION, v);
         }
-        state
-            .headers
-            .insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        state.headers.insert(
+            http::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        );
         if let Ok(v) = HeaderValue::from_str(&format!(
             "__clerk_redirect_count={}; SameSite=Lax; HttpOnly; Max-Age=2",
             count + 1
@@ -812,9 +880,10 @@ impl Clerk {
     }
 }
 
-fn signed_in<'r>(c: &CachedToken, token: Cow<'r, str>) -> RequestState<'r> {
-    let auth = Auth::from_session(Arc::clone(&c.session));
-    let session = (!auth.is_signed_in()).then(|| Arc::clone(&c.session));
+fn signed_in<'r>(c: Hit, token: Cow<'r, str>) -> RequestState<'r> {
+    let session = (c.session.is_pending() || c.session.auth_error().is_some())
+        .then(|| Arc::clone(&c.session));
+    let auth = Auth::from_session(c.session);
     RequestState {
         status: AuthStatus::SignedIn,
         auth,
@@ -830,15 +899,20 @@ fn signed_out<'r>(
 ) -> RequestState<'r> {
     let out = SignedOut::new(reason, message);
     let mut headers = HeaderMap::new();
-    headers.insert("x-clerk-auth-status", HeaderValue::from_static("signed-out"));
+    headers.insert(
+        "x-clerk-auth-status",
+        HeaderValue::from_static("signed-out"),
+    );
     if !out.reason.is_empty()
-        && let Some(v) = request::to_latin1(&out.reason) {
-            headers.insert("x-clerk-auth-reason", v);
-        }
+        && let Some(v) = request::to_latin1(&out.reason)
+    {
+        headers.insert("x-clerk-auth-reason", v);
+    }
     if !out.message.is_empty()
-        && let Some(v) = request::to_latin1(&out.message) {
-            headers.insert("x-clerk-auth-message", v);
-        }
+        && let Some(v) = request::to_latin1(&out.message)
+    {
+        headers.insert("x-clerk-auth-message", v);
+    }
     RequestState {
         status: AuthStatus::SignedOut,
         auth: Auth::SignedOut(out),
@@ -867,7 +941,8 @@ pub(crate) fn peek(token: &str) -> Option<Peek> {
         return None;
     }
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return None;
     };
@@ -876,7 +951,11 @@ pub(crate) fn peek(token: &str) -> Option<Peek> {
         let n = base64url::decode(seg.as_bytes(), &mut buf).ok()?;
         buf.truncate(n);
         let text = String::from_utf8(buf).ok()?;
-        Some(text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text))
+        Some(
+            text.strip_prefix('\u{feff}')
+                .map(str::to_owned)
+                .unwrap_or(text),
+        )
     };
     let header = decode(h)?;
     let payload = decode(p)?;
@@ -903,9 +982,7 @@ pub(crate) fn peek(token: &str) -> Option<Peek> {
         && (matches!(typ.as_deref(), Some("at+jwt" | "application/at+jwt"))
             || sub.as_deref().is_some_and(|s| s.starts_with("mch_")));
     let foreign_category = cat.as_deref().is_some_and(|c| {
-        !c.is_empty()
-            && c != clerk_edge::header::SESSION_CATEGORY
-            && c != "cl_I7d4PD111III"
+        !c.is_empty() && c != clerk_edge::header::SESSION_CATEGORY && c != "cl_I7d4PD111III"
     });
     Some(Peek {
         iss: string(payload.get("iss")),

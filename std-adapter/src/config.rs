@@ -262,26 +262,28 @@ impl ClerkBuilder {
                 ));
             }
             if let Some(i) = &instance
-                && i.is_production() != sk.starts_with("sk_live_") {
-                    return Err(ConfigError::new(
-                        "CLERK_SECRET_KEY",
-                        "one of CLERK_SECRET_KEY / CLERK_PUBLISHABLE_KEY is a live key and the other a test key",
-                        "use the two keys of the same instance (both _live_ or both _test_)",
-                    ));
-                }
+                && i.is_production() != sk.starts_with("sk_live_")
+            {
+                return Err(ConfigError::new(
+                    "CLERK_SECRET_KEY",
+                    "one of CLERK_SECRET_KEY / CLERK_PUBLISHABLE_KEY is a live key and the other a test key",
+                    "use the two keys of the same instance (both _live_ or both _test_)",
+                ));
+            }
         }
 
         for party in &self.authorized_parties {
             check_origin(party)?;
         }
         if let Some(iss) = &self.issuer
-            && iss.is_empty() {
-                return Err(ConfigError::new(
-                    "issuer",
-                    "is empty",
-                    "give the Frontend API URL (https://clerk.<your domain>) or do not set an issuer",
-                ));
-            }
+            && iss.is_empty()
+        {
+            return Err(ConfigError::new(
+                "issuer",
+                "is empty",
+                "give the Frontend API URL (https://clerk.<your domain>) or do not set an issuer",
+            ));
+        }
 
         let key_source = if !keys.is_empty() {
             KeySource::Static(keys.into())

@@ -83,7 +83,10 @@ pub fn run_line(line: &str) -> Option<String> {
     let body = match kind.as_str() {
         Some("verifyToken") => verify_token(&case),
         Some("authenticateRequest") => authenticate_request(&case),
-        _ => format!("\"oracleError\":{}", Value::from(format!("unknown kind {kind}"))),
+        _ => format!(
+            "\"oracleError\":{}",
+            Value::from(format!("unknown kind {kind}"))
+        ),
     };
     out.push(',');
     out.push_str(&body);

@@ -66,7 +66,8 @@ impl Minter {
     /// Signs `payload` with Clerk's session header (`alg` RS256, `cat`,
     /// `kid`, `typ` JWT).
     pub fn mint(&self, payload: &Value) -> Result<String, String> {
-        let header = json!({"alg": "RS256", "cat": SESSION_CATEGORY, "kid": self.kid, "typ": "JWT"});
+        let header =
+            json!({"alg": "RS256", "cat": SESSION_CATEGORY, "kid": self.kid, "typ": "JWT"});
         self.mint_with_header(&header, payload)
     }
 

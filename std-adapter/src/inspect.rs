@@ -77,16 +77,23 @@ pub fn explain(token: &str, now_ms: i64) -> Result<String, String> {
     let payload = decode_segment(p).map_err(|e| format!("payload: {e}"))?;
     let now_s = now_ms as f64 / 1000.0;
     let mut out = String::new();
-    let _ = writeln!(out, "NOT VERIFIED: decoded only; run `clerk-edge verify` to check the signature and claims.\n");
+    let _ = writeln!(
+        out,
+        "NOT VERIFIED: decoded only; run `clerk-edge verify` to check the signature and claims.\n"
+    );
 
     let alg = s(header.get("alg")).unwrap_or_else(|| "(none)".into());
-    let _ = writeln!(out, "Algorithm:   {alg}");
+    let _ = writeln!(out, "{:<14}{alg}", "Algorithm:");
     match s(header.get("kid")) {
         Some(kid) => {
-            let _ = writeln!(out, "Key id:      {kid} (the instance key that signed it)");
+            let _ = writeln!(
+                out,
+                "{:<14}{kid} (the instance key that signed it)",
+                "Key id:"
+            );
         }
         None => {
-            let _ = writeln!(out, "Key id:      (none)");
+            let _ = writeln!(out, "{:<14}(none)", "Key id:");
         }
     }
     let cat = s(header.get("cat"));
@@ -96,18 +103,23 @@ pub fn explain(token: &str, now_ms: i64) -> Result<String, String> {
         Some(_) => "an unknown Clerk category",
         None => "no Clerk category",
     };
-    let _ = writeln!(out, "Category:    {} ({kind})", cat.as_deref().unwrap_or("-"));
-    let _ = writeln!(out, "Signature:   {} bytes", sig.len() * 3 / 4);
+    let _ = writeln!(
+        out,
+        "{:<14}{} ({kind})",
+        "Category:",
+        cat.as_deref().unwrap_or("-")
+    );
+    let _ = writeln!(out, "{:<14}{} bytes", "Signature:", sig.len() * 3 / 4);
 
     let _ = writeln!(out);
     let time = |name: &str, label: &str, out: &mut String| {
         if let Some(v) = payload.get(name) {
             match v.as_f64() {
                 Some(t) => {
-                    let _ = writeln!(out, "{label:<13}{} ({})", utc(t), relative(t, now_s));
+                    let _ = writeln!(out, "{label:<14}{} ({})", utc(t), relative(t, now_s));
                 }
                 None => {
-                    let _ = writeln!(out, "{label:<13}{v} (not a number: Clerk rejects this)");
+                    let _ = writeln!(out, "{label:<14}{v} (not a number: Clerk rejects this)");
                 }
             }
         }
@@ -121,18 +133,18 @@ pub fn explain(token: &str, now_ms: i64) -> Result<String, String> {
         } else {
             "not expired"
         };
-        let _ = writeln!(out, "Now:          {} -> {state}", utc(now_s));
+        let _ = writeln!(out, "{:<14}{} -> {state}", "Now:", utc(now_s));
         if let Some(iat) = payload.get("iat").and_then(Value::as_f64) {
-            let _ = writeln!(out, "Lifetime:     {:.0} s", exp - iat);
+            let _ = writeln!(out, "{:<14}{:.0} s", "Lifetime:", exp - iat);
         }
     } else {
-        let _ = writeln!(out, "Expires:      (no exp: Clerk rejects this token)");
+        let _ = writeln!(out, "{:<14}(no exp: Clerk rejects this token)", "Expires:");
     }
 
     let _ = writeln!(out);
     let row = |label: &str, v: Option<String>, out: &mut String| {
         if let Some(v) = v {
-            let _ = writeln!(out, "{label:<13}{v}");
+            let _ = writeln!(out, "{label:<14}{v}");
         }
     };
     row("User:", s(payload.get("sub")), &mut out);
@@ -147,8 +159,13 @@ pub fn explain(token: &str, now_ms: i64) -> Result<String, String> {
     let v2 = payload.get("v").and_then(Value::as_f64) == Some(2.0);
     let _ = writeln!(
         out,
-        "Claims:       version {}",
-        if v2 { "2 (compact organization claims)" } else { "1" }
+        "{:<14}version {}",
+        "Claims:",
+        if v2 {
+            "2 (compact organization claims)"
+        } else {
+            "1"
+        }
     );
     if let Some(o) = payload.get("o").filter(|o| o.is_object()) {
         row(
@@ -170,7 +187,7 @@ pub fn explain(token: &str, now_ms: i64) -> Result<String, String> {
     }
     if let Value::Object(m) = &payload {
         let names: Vec<&str> = m.keys().map(String::as_str).collect();
-        let _ = writeln!(out, "Present:      {}", names.join(", "));
+        let _ = writeln!(out, "{:<14}{}", "Present:", names.join(", "));
     }
     Ok(out)
 }

@@ -201,8 +201,8 @@ impl JwksSource {
         let body = tokio::time::timeout(self.timeout, work)
             .await
             .map_err(|_| JwksError::Timeout)??;
-        let text = std::str::from_utf8(&body)
-            .map_err(|_| JwksError::Document("not UTF-8".to_owned()))?;
+        let text =
+            std::str::from_utf8(&body).map_err(|_| JwksError::Document("not UTF-8".to_owned()))?;
         parse_jwks(text)
     }
 }

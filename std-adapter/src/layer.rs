@@ -198,7 +198,11 @@ enum Decision {
 }
 
 impl ClerkLayer {
-    fn decide<B>(&self, state: (AuthStatus, Auth, HeaderMap), req: Request<B>) -> (Decision, Option<Request<B>>) {
+    fn decide<B>(
+        &self,
+        state: (AuthStatus, Auth, HeaderMap),
+        req: Request<B>,
+    ) -> (Decision, Option<Request<B>>) {
         let (status, auth, headers) = state;
         if status == AuthStatus::Handshake && self.handshake {
             let mut resp = Response::new(Full::new(Bytes::new()));
@@ -231,11 +235,15 @@ impl ClerkLayer {
 /// signed in for Clerk's request state but has no reason of its own).
 fn unauthorized_headers(auth: &Auth, mut headers: HeaderMap) -> HeaderMap {
     if headers.is_empty() {
-        headers.insert("x-clerk-auth-status", HeaderValue::from_static("signed-out"));
+        headers.insert(
+            "x-clerk-auth-status",
+            HeaderValue::from_static("signed-out"),
+        );
         if let Some(reason) = auth.reason().filter(|r| !r.is_empty())
-            && let Some(v) = crate::request::to_latin1(reason) {
-                headers.insert("x-clerk-auth-reason", v);
-            }
+            && let Some(v) = crate::request::to_latin1(reason)
+        {
+            headers.insert("x-clerk-auth-reason", v);
+        }
     }
     headers.remove(http::header::LOCATION);
     headers.remove(http::header::SET_COOKIE);

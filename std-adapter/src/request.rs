@@ -342,10 +342,7 @@ pub(crate) fn parse_int(s: &str) -> i64 {
         .bytes()
         .position(|b| !b.is_ascii_digit())
         .unwrap_or(digits.len());
-    let n: i64 = digits
-        .get(..end)
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(0);
+    let n: i64 = digits.get(..end).and_then(|d| d.parse().ok()).unwrap_or(0);
     if neg { -n } else { n }
 }
 

@@ -7,7 +7,6 @@ use crate::config::ClerkBuilder;
 use crate::demo::{Minter, SessionSpec};
 use crate::layer::{ClerkBody, ClerkLayer};
 use crate::now_ms;
-use std::io::Write as _;
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::Full;
@@ -17,6 +16,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use std::convert::Infallible;
 use std::future::Future;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -288,10 +288,7 @@ where
     type Error = E;
     type Future = Fut;
 
-    fn poll_ready(
-        &mut self,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), E>> {
+    fn poll_ready(&mut self, _cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), E>> {
         std::task::Poll::Ready(Ok(()))
     }
 
@@ -313,10 +310,11 @@ pub fn demo_addr(arg: Option<SocketAddr>) -> Result<SocketAddr, String> {
         return Ok(a);
     }
     let port = match std::env::var("PORT") {
-        Ok(p) if !p.trim().is_empty() => p
-            .trim()
-            .parse::<u16>()
-            .map_err(|_| format!("PORT={p:?} is not a port number. Fix: set PORT=3000 or pass --addr 127.0.0.1:3000"))?,
+        Ok(p) if !p.trim().is_empty() => p.trim().parse::<u16>().map_err(|_| {
+            format!(
+                "PORT={p:?} is not a port number. Fix: set PORT=3000 or pass --addr 127.0.0.1:3000"
+            )
+        })?,
         _ => 3000,
     };
     Ok(SocketAddr::from(([127, 0, 0, 1], port)))
@@ -354,10 +352,10 @@ pub async fn run_demo(addr: Option<SocketAddr>) -> Result<(), String> {
     let local = listener.local_addr().unwrap_or(addr);
     tracing::info!(addr = %local, clerk = ?clerk, "clerk-edge demo listening");
     if configured {
-        println!("\nclerk-edge demo on http://{local} verifying your instance's tokens.");
-        println!("  curl -s http://{local}/public");
-        println!("  curl -s -H \"Authorization: Bearer $TOKEN\" http://{local}/protected");
-        println!("  curl -s -H \"Authorization: Bearer $TOKEN\" http://{local}/reports\n");
+        let _ = writeln!(
+            std::io::stdout(),
+            "\nclerk-edge demo on http://{local} verifying your instance's tokens.\n  curl -s http://{local}/public\n  curl -s -H \"Authorization: Bearer $TOKEN\" http://{local}/protected\n  curl -s -H \"Authorization: Bearer $TOKEN\" http://{local}/reports\n"
+        );
     } else {
         match demo_tokens(&origins[0]) {
             Ok(t) => print_demo_commands(&local, &t),
@@ -365,7 +363,13 @@ pub async fn run_demo(addr: Option<SocketAddr>) -> Result<(), String> {
         }
     }
     let _ = std::io::stdout().flush();
-    serve(listener, demo_app(clerk), MAX_HEADER_BYTES, shutdown_signal()).await;
+    serve(
+        listener,
+        demo_app(clerk),
+        MAX_HEADER_BYTES,
+        shutdown_signal(),
+    )
+    .await;
     Ok(())
 }
 
@@ -395,10 +399,7 @@ fn demo_tokens(azp: &str) -> Result<DemoTokens, String> {
         "org_demo_acme".into(),
         "acme".into(),
         "admin".into(),
-        vec![
-            REPORTS_PERMISSION.into(),
-            "org:projects:read".into(),
-        ],
+        vec![REPORTS_PERMISSION.into(), "org:projects:read".into()],
     ));
     let mut expired = valid.clone();
     expired.issued_at = now_s - 7200;
@@ -416,7 +417,8 @@ fn demo_tokens(azp: &str) -> Result<DemoTokens, String> {
 
 fn print_demo_commands(addr: &SocketAddr, t: &DemoTokens) {
     let base = format!("http://{addr}");
-    println!(
+    let _ = writeln!(
+        std::io::stdout(),
         r#"
 clerk-edge demo on {base}  (DEMO ONLY key pair; tokens below valid for 1 hour)
 
@@ -447,4 +449,3 @@ curl -si -H "Authorization: Bearer $VALID" {base}/reports
         iat = t.iat,
     );
 }
-

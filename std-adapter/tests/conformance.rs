@@ -13,9 +13,18 @@ use std::process::{Command, Stdio};
 /// Case id, and why we answer differently from Clerk.
 const DIFFERENCES: &[(&str, &str)] = &[
     // jwtKey forms Clerk mangles but that are valid keys (DESIGN.md table).
-    ("vt/key-pem-escaped-newlines", "literal \\n from a .env file loads"),
-    ("vt/key-pem-pkcs1-rsa-public-key", "PKCS#1 is a valid RSA key form"),
-    ("vt/key-4096-matching-token", "4096-bit keys are valid RSA keys"),
+    (
+        "vt/key-pem-escaped-newlines",
+        "literal \\n from a .env file loads",
+    ),
+    (
+        "vt/key-pem-pkcs1-rsa-public-key",
+        "PKCS#1 is a valid RSA key form",
+    ),
+    (
+        "vt/key-4096-matching-token",
+        "4096-bit keys are valid RSA keys",
+    ),
     ("vt/key-jwk-json-text", "a JWK is a valid key form"),
     // A jwtKey that is not a key is refused when loaded ("threw", KeyError).
     ("vt/key-private-key-pem", "refused at load time"),
@@ -32,7 +41,10 @@ const DIFFERENCES: &[(&str, &str)] = &[
     // Clerk crashes with a TypeError on a null header or payload.
     ("vt/json-header-null", "token-invalid"),
     ("vt/json-payload-null", "token-invalid"),
-    ("ar/cookie-payload-json-null", "unexpected-error instead of a crash"),
+    (
+        "ar/cookie-payload-json-null",
+        "unexpected-error instead of a crash",
+    ),
     // Parser differentials are refused (token-invalid).
     ("vt/json-dup-exp-future-then-past", "duplicate keys"),
     ("vt/json-dup-sub-string-then-number", "duplicate keys"),
@@ -42,19 +54,46 @@ const DIFFERENCES: &[(&str, &str)] = &[
     ("vt/json-invalid-utf8-in-claim", "invalid UTF-8"),
     ("vt/json-lone-surrogate", "lone surrogate"),
     ("vt/json-deep-nesting-1000", "nesting deeper than the limit"),
-    ("vt/long-token-200kb-claim", "token longer than the 16 KiB limit"),
-    ("vt/long-token-5000-claims", "token longer than the 16 KiB limit"),
-    ("ar/bearer-rs384", "RS384 refused by the algorithm list: token-invalid-algorithm"),
+    (
+        "vt/long-token-200kb-claim",
+        "token longer than the 16 KiB limit",
+    ),
+    (
+        "vt/long-token-5000-claims",
+        "token longer than the 16 KiB limit",
+    ),
+    (
+        "ar/bearer-rs384",
+        "RS384 refused by the algorithm list: token-invalid-algorithm",
+    ),
     // Clerk's oracle records its (stubbed) network calls; we make none.
-    ("ar/cookie-expired-with-refresh-cookie", "no refresh call: no fetchAttempted"),
-    ("ar/handshake-nonce", "no handshake-payload call: no fetchAttempted"),
+    (
+        "ar/cookie-expired-with-refresh-cookie",
+        "no refresh call: no fetchAttempted",
+    ),
+    (
+        "ar/handshake-nonce",
+        "no handshake-payload call: no fetchAttempted",
+    ),
     // With a jwtKey, neither key is needed; a bad publishable key is refused
     // at start-up with our own message.
-    ("ar/config-missing-secret-key", "the secret key is not needed with a jwtKey"),
-    ("ar/config-missing-publishable-key", "the publishable key is optional"),
-    ("ar/config-invalid-publishable-key", "refused at start-up (ConfigError)"),
+    (
+        "ar/config-missing-secret-key",
+        "the secret key is not needed with a jwtKey",
+    ),
+    (
+        "ar/config-missing-publishable-key",
+        "the publishable key is optional",
+    ),
+    (
+        "ar/config-invalid-publishable-key",
+        "refused at start-up (ConfigError)",
+    ),
     // acceptsToken (machine tokens) is out of scope: session tokens only.
-    ("ar/accepts-apikey-array-session-bearer", "acceptsToken not supported"),
+    (
+        "ar/accepts-apikey-array-session-bearer",
+        "acceptsToken not supported",
+    ),
     ("ar/accepts-apikey-ak-bearer", "acceptsToken not supported"),
     ("ar/accepts-m2m-jwt-local", "acceptsToken not supported"),
 ];
@@ -63,8 +102,14 @@ const DIFFERENCES: &[(&str, &str)] = &[
 /// request engine (`src/clerk.rs`), which the core's `request` module has.
 /// Switching the engine to the core removes these.
 const PENDING: &[(&str, &str)] = &[
-    ("ar/handshake-token-prod", "handshake-token resolution (clerk-semantics 6.10)"),
-    ("ar/handshake-token-dev", "handshake-token resolution (clerk-semantics 6.10)"),
+    (
+        "ar/handshake-token-prod",
+        "handshake-token resolution (clerk-semantics 6.10)",
+    ),
+    (
+        "ar/handshake-token-dev",
+        "handshake-token resolution (clerk-semantics 6.10)",
+    ),
 ];
 
 fn data(name: &str) -> String {

@@ -35,7 +35,12 @@ async fn header_and_cookie_tokens_reach_the_handler() {
         s.extra = json!({"plan": "gold", "meta": {"tier": 3}});
     });
 
-    let r = get(&c, &srv.url("/protected"), &[("authorization", &bearer(&t))]).await;
+    let r = get(
+        &c,
+        &srv.url("/protected"),
+        &[("authorization", &bearer(&t))],
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let auth = r.json();
     assert_eq!(auth["userId"], "user_header");
@@ -65,16 +70,27 @@ async fn required_mode_answers_401_with_clerk_headers() {
 
     let r = get(&c, &srv.url("/protected"), &[]).await;
     assert_eq!(r.status, 401);
-    assert_eq!(r.header("x-clerk-auth-status").as_deref(), Some("signed-out"));
+    assert_eq!(
+        r.header("x-clerk-auth-status").as_deref(),
+        Some("signed-out")
+    );
     assert_eq!(
         r.header("x-clerk-auth-reason").as_deref(),
         Some("session-token-and-uat-missing")
     );
-    assert_eq!(r.header("content-type").as_deref(), Some("application/json"));
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("application/json")
+    );
     assert_eq!(r.json()["reason"], "session-token-and-uat-missing");
 
     let expired = token(&m, "user_old", -120, |_| {});
-    let r = get(&c, &srv.url("/protected"), &[("authorization", &bearer(&expired))]).await;
+    let r = get(
+        &c,
+        &srv.url("/protected"),
+        &[("authorization", &bearer(&expired))],
+    )
+    .await;
     assert_eq!(r.status, 401);
     assert_eq!(
         r.json()["reason"],
@@ -82,10 +98,20 @@ async fn required_mode_answers_401_with_clerk_headers() {
     );
     let msg = r.header("x-clerk-auth-message").unwrap();
     assert!(msg.starts_with("JWT is expired."), "{msg}");
-    assert!(msg.ends_with("(reason=token-expired, token-carrier=header)"), "{msg}");
+    assert!(
+        msg.ends_with("(reason=token-expired, token-carrier=header)"),
+        "{msg}"
+    );
 
-    let wrong = token(&m, "user_x", 60, |s| s.azp = Some("https://evil.example.com".into()));
-    let r = get(&c, &srv.url("/protected"), &[("authorization", &bearer(&wrong))]).await;
+    let wrong = token(&m, "user_x", 60, |s| {
+        s.azp = Some("https://evil.example.com".into())
+    });
+    let r = get(
+        &c,
+        &srv.url("/protected"),
+        &[("authorization", &bearer(&wrong))],
+    )
+    .await;
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["reason"], "token-invalid-authorized-parties");
 
@@ -95,7 +121,12 @@ async fn required_mode_answers_401_with_clerk_headers() {
     )
     .unwrap();
     let forged = token(&other, "user_forged", 60, |_| {});
-    let r = get(&c, &srv.url("/protected"), &[("authorization", &bearer(&forged))]).await;
+    let r = get(
+        &c,
+        &srv.url("/protected"),
+        &[("authorization", &bearer(&forged))],
+    )
+    .await;
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["reason"], "token-invalid-signature");
 
@@ -114,7 +145,10 @@ async fn optional_mode_lets_the_handler_decide() {
     assert_eq!(r.json()["signedIn"], false);
     assert_eq!(r.json()["reason"], "session-token-and-uat-missing");
     // Clerk's debug headers are on the response, as clerkMiddleware() sets them.
-    assert_eq!(r.header("x-clerk-auth-status").as_deref(), Some("signed-out"));
+    assert_eq!(
+        r.header("x-clerk-auth-status").as_deref(),
+        Some("signed-out")
+    );
 
     let m = Minter::demo().unwrap();
     let t = token(&m, "user_pub", 60, |_| {});
@@ -151,14 +185,25 @@ async fn browser_page_loads_get_the_handshake_redirect() {
     assert_eq!(r.status, 307, "{}", r.body);
     let location = r.header("location").unwrap();
     assert!(
-        location.starts_with("https://clerk.example.com/v1/client/handshake?redirect_url=http%3A%2F%2F127.0.0.1"),
+        location.starts_with(
+            "https://clerk.example.com/v1/client/handshake?redirect_url=http%3A%2F%2F127.0.0.1"
+        ),
         "{location}"
     );
     assert!(location.contains("%2Fprotected%3Ftab%3D1&"), "{location}");
-    assert!(location.contains("&__clerk_hs_reason=session-token-expired-refresh-non-eligible-no-refresh-cookie"));
-    assert_eq!(r.header("x-clerk-auth-status").as_deref(), Some("handshake"));
+    assert!(location.contains(
+        "&__clerk_hs_reason=session-token-expired-refresh-non-eligible-no-refresh-cookie"
+    ));
+    assert_eq!(
+        r.header("x-clerk-auth-status").as_deref(),
+        Some("handshake")
+    );
     assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
-    assert!(r.header("set-cookie").unwrap().starts_with("__clerk_redirect_count=1;"));
+    assert!(
+        r.header("set-cookie")
+            .unwrap()
+            .starts_with("__clerk_redirect_count=1;")
+    );
 
     // The same request from fetch() (not a page load): 401, no redirect.
     let r = get(&c, &srv.url("/protected"), &[("cookie", cookie.as_bytes())]).await;
@@ -168,7 +213,10 @@ async fn browser_page_loads_get_the_handshake_redirect() {
     let r = get(
         &c,
         &srv.url("/protected"),
-        &[("cookie", looped.as_bytes()), ("sec-fetch-dest", b"document")],
+        &[
+            ("cookie", looped.as_bytes()),
+            ("sec-fetch-dest", b"document"),
+        ],
     )
     .await;
     assert_eq!(r.status, 401);
@@ -178,7 +226,11 @@ async fn browser_page_loads_get_the_handshake_redirect() {
 async fn custom_failure_hook_and_get_auth() {
     let handler = server::tower_service_fn(|req: Request<hyper::body::Incoming>| async move {
         let auth: &Auth = get_auth(&req);
-        let body = format!("{}:{}", auth.user_id().unwrap_or("-"), auth.claim("plan").map_or("-".into(), |v| v.to_string()));
+        let body = format!(
+            "{}:{}",
+            auth.user_id().unwrap_or("-"),
+            auth.claim("plan").map_or("-".into(), |v| v.to_string())
+        );
         Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(body))))
     });
     let layer = ClerkLayer::required(demo_clerk()).on_unauthorized(|auth, parts| {
@@ -188,8 +240,10 @@ async fn custom_failure_hook_and_get_auth() {
             auth.reason().unwrap_or("")
         ))));
         *r.status_mut() = StatusCode::SEE_OTHER;
-        r.headers_mut()
-            .insert(http::header::LOCATION, http::HeaderValue::from_static("/sign-in"));
+        r.headers_mut().insert(
+            http::header::LOCATION,
+            http::HeaderValue::from_static("/sign-in"),
+        );
         r
     });
     let srv = start(layer.layer(handler), server::MAX_HEADER_BYTES).await;
@@ -197,8 +251,15 @@ async fn custom_failure_hook_and_get_auth() {
     let r = get(&c, &srv.url("/secret"), &[]).await;
     assert_eq!(r.status, 303);
     assert_eq!(r.header("location").as_deref(), Some("/sign-in"));
-    assert!(r.body.contains("/secret (session-token-and-uat-missing)"), "{}", r.body);
-    assert_eq!(r.header("x-clerk-auth-status").as_deref(), Some("signed-out"));
+    assert!(
+        r.body.contains("/secret (session-token-and-uat-missing)"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        r.header("x-clerk-auth-status").as_deref(),
+        Some("signed-out")
+    );
 
     let m = Minter::demo().unwrap();
     let t = token(&m, "user_hook", 60, |s| s.extra = json!({"plan": "gold"}));
@@ -240,7 +301,9 @@ async fn hostile_input_gets_a_clear_answer_and_the_server_keeps_serving() {
     let c = client();
     let m = Minter::demo().unwrap();
     let good = token(&m, "user_ok", 60, |_| {});
-    let still_serving = |c: hyper_util::client::legacy::Client<_, Full<Bytes>>, url: String, good: String| async move {
+    let still_serving = |c: hyper_util::client::legacy::Client<_, Full<Bytes>>,
+                         url: String,
+                         good: String| async move {
         let r = get(&c, &url, &[("authorization", &bearer(&good))]).await;
         assert_eq!(r.status, 200, "server still serves valid requests");
     };
@@ -267,16 +330,31 @@ async fn hostile_input_gets_a_clear_answer_and_the_server_keeps_serving() {
     assert_eq!(r.json()["reason"], "session-token-and-uat-missing");
 
     // Non-UTF-8 bytes in the Authorization and Cookie headers.
-    let r = get(&c, &url, &[("authorization", b"Bearer \xff\xfe\x80abc.def.ghi")]).await;
+    let r = get(
+        &c,
+        &url,
+        &[("authorization", b"Bearer \xff\xfe\x80abc.def.ghi")],
+    )
+    .await;
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["reason"], "token-invalid");
-    let r = get(&c, &url, &[("cookie", b"__session=\xff\xfe; __client_uat=5")]).await;
+    let r = get(
+        &c,
+        &url,
+        &[("cookie", b"__session=\xff\xfe; __client_uat=5")],
+    )
+    .await;
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["reason"], "token-invalid");
     still_serving(c.clone(), url.clone(), good.clone()).await;
 
     // A 1 MB token: refused by the core's length limit.
-    let huge = format!("{}.{}.{}", "a".repeat(500_000), "b".repeat(500_000), "c".repeat(48_576));
+    let huge = format!(
+        "{}.{}.{}",
+        "a".repeat(500_000),
+        "b".repeat(500_000),
+        "c".repeat(48_576)
+    );
     let r = get(&c, &url, &[("authorization", &bearer(&huge))]).await;
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["reason"], "token-invalid");
@@ -289,11 +367,21 @@ async fn default_header_limits_answer_431_and_keep_serving() {
     let srv = start(server::demo_app(demo_clerk()), 0).await;
     let c = client();
     let huge = "x".repeat(1 << 20);
-    let r = get(&c, &srv.url("/protected"), &[("authorization", &bearer(&huge))]).await;
+    let r = get(
+        &c,
+        &srv.url("/protected"),
+        &[("authorization", &bearer(&huge))],
+    )
+    .await;
     assert_eq!(r.status, 431);
     let m = Minter::demo().unwrap();
     let good = token(&m, "user_ok", 60, |_| {});
-    let r = get(&c, &srv.url("/protected"), &[("authorization", &bearer(&good))]).await;
+    let r = get(
+        &c,
+        &srv.url("/protected"),
+        &[("authorization", &bearer(&good))],
+    )
+    .await;
     assert_eq!(r.status, 200);
 }
 

@@ -31,7 +31,10 @@ async fn jwks_server(state: Arc<Mutex<Jwks>>) -> TestServer {
         async move {
             let mut s = state.lock().unwrap();
             s.hits += 1;
-            let authorized = req.headers().get("authorization").and_then(|v| v.to_str().ok())
+            let authorized = req
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
                 == Some(&format!("Bearer {SECRET}"));
             let (status, body) = if req.uri().path() != "/v1/jwks" {
                 (StatusCode::NOT_FOUND, String::new())
@@ -89,7 +92,12 @@ async fn rotation_rate_limit_and_outage() {
 
     // First request: keys fetched once, token verified.
     let ta = token(&key_a, "user_a", 60, |_| {});
-    let r = get(&c, &app.url("/protected"), &[("authorization", &bearer(&ta))]).await;
+    let r = get(
+        &c,
+        &app.url("/protected"),
+        &[("authorization", &bearer(&ta))],
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(hits(), 1);
     assert_eq!(state.lock().unwrap().bad_auth, 0, "the secret key is sent");
@@ -99,7 +107,12 @@ async fn rotation_rate_limit_and_outage() {
     state.lock().unwrap().keys = vec![key_b.public_jwk()];
     tokio::time::sleep(interval).await;
     let tb = token(&key_b, "user_b", 60, |_| {});
-    let r = get(&c, &app.url("/protected"), &[("authorization", &bearer(&tb))]).await;
+    let r = get(
+        &c,
+        &app.url("/protected"),
+        &[("authorization", &bearer(&tb))],
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(hits(), 2);
     assert_eq!(r.json()["userId"], "user_b");
@@ -107,7 +120,12 @@ async fn rotation_rate_limit_and_outage() {
     // Unknown kids, many times: at most one fetch per interval.
     let tc = token(&key_c, "user_c", 60, |_| {});
     for _ in 0..20 {
-        let r = get(&c, &app.url("/protected"), &[("authorization", &bearer(&tc))]).await;
+        let r = get(
+            &c,
+            &app.url("/protected"),
+            &[("authorization", &bearer(&tc))],
+        )
+        .await;
         assert_eq!(r.status, 401);
         assert_eq!(r.json()["reason"], "jwk-remote-missing");
     }
@@ -117,10 +135,20 @@ async fn rotation_rate_limit_and_outage() {
     // the verified-token cache is not what answers).
     state.lock().unwrap().fail = true;
     tokio::time::sleep(interval).await;
-    let r = get(&c, &app.url("/protected"), &[("authorization", &bearer(&tc))]).await;
+    let r = get(
+        &c,
+        &app.url("/protected"),
+        &[("authorization", &bearer(&tc))],
+    )
+    .await;
     assert_eq!(r.status, 401, "unknown kid during an outage");
     let tb2 = token(&key_b, "user_b2", 60, |_| {});
-    let r = get(&c, &app.url("/protected"), &[("authorization", &bearer(&tb2))]).await;
+    let r = get(
+        &c,
+        &app.url("/protected"),
+        &[("authorization", &bearer(&tb2))],
+    )
+    .await;
     assert_eq!(r.status, 200, "cached keys keep serving: {}", r.body);
 
     // Recovery: C is published; after the interval its tokens verify.
@@ -130,7 +158,12 @@ async fn rotation_rate_limit_and_outage() {
         s.keys = vec![key_b.public_jwk(), key_c.public_jwk()];
     }
     tokio::time::sleep(interval).await;
-    let r = get(&c, &app.url("/protected"), &[("authorization", &bearer(&tc))]).await;
+    let r = get(
+        &c,
+        &app.url("/protected"),
+        &[("authorization", &bearer(&tc))],
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["userId"], "user_c");
 }
@@ -146,9 +179,16 @@ async fn jwks_never_loaded_says_so() {
     assert!(clerk.prefetch_keys().await.is_err());
     let m = Minter::demo().unwrap();
     let t = token(&m, "user_a", 60, |_| {});
-    let err = clerk.verify_token(&t, clerk_edge_hyper::now_ms()).await.unwrap_err();
+    let err = clerk
+        .verify_token(&t, clerk_edge_hyper::now_ms())
+        .await
+        .unwrap_err();
     assert_eq!(err.reason(), "jwk-remote-failed-to-load");
-    assert_eq!(state.lock().unwrap().hits, 1, "no refetch within the interval");
+    assert_eq!(
+        state.lock().unwrap().hits,
+        1,
+        "no refetch within the interval"
+    );
 }
 
 #[tokio::test]

@@ -9,7 +9,11 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "clerk-edge", version, about = "Verify Clerk session tokens (networkless, Clerk's rules and reasons)")]
+#[command(
+    name = "clerk-edge",
+    version,
+    about = "Verify Clerk session tokens (networkless, Clerk's rules and reasons)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -210,7 +214,9 @@ async fn verify(a: VerifyArgs) -> ExitCode {
     match clerk.verify_token(&token, now).await {
         Ok(session) => {
             let auth = clerk_edge_hyper::Auth::from_session(session);
-            println!(
+            // A closed stdout (`| head`) is not an error worth a panic.
+            let _ = writeln!(
+                std::io::stdout(),
                 "{}",
                 serde_json::to_string_pretty(&auth.to_json()).unwrap_or_default()
             );
@@ -249,9 +255,10 @@ fn conformance_cmd() -> ExitCode {
             }
         };
         if let Some(result) = conformance::run_line(&line)
-            && writeln!(out, "{result}").is_err() {
-                return ExitCode::from(2);
-            }
+            && writeln!(out, "{result}").is_err()
+        {
+            return ExitCode::from(2);
+        }
     }
     if out.flush().is_err() {
         return ExitCode::from(2);
@@ -269,7 +276,7 @@ fn inspect(a: InspectArgs) -> ExitCode {
     };
     match clerk_edge_hyper::inspect::explain(&token, a.now_ms.unwrap_or_else(now_ms)) {
         Ok(text) => {
-            print!("{text}");
+            let _ = write!(std::io::stdout(), "{text}");
             ExitCode::SUCCESS
         }
         Err(e) => {

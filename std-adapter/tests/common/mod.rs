@@ -1,5 +1,10 @@
 //! Shared helpers: a real server on a loopback port, a real HTTP client.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use bytes::Bytes;
 use clerk_edge_hyper::demo::{Minter, SessionSpec};
@@ -105,10 +110,7 @@ impl Reply {
     }
 }
 
-pub async fn send(
-    client: &Client<HttpConnector, Full<Bytes>>,
-    req: Request<Full<Bytes>>,
-) -> Reply {
+pub async fn send(client: &Client<HttpConnector, Full<Bytes>>, req: Request<Full<Bytes>>) -> Reply {
     let resp = client.request(req).await.unwrap();
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
