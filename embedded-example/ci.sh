@@ -54,7 +54,7 @@ fi
 
 # --- build -------------------------------------------------------------
 log "building the firmware (release, $target)"
-(cd "$fw" && cargo build --release --target "$target")
+(cd "$fw" && cargo build --release --target "$target" --target-dir "$fw/target")
 elf="$fw/target/$target/release/gateway"
 test -f "$elf"
 

@@ -2,8 +2,8 @@
 //! environment of `cargo build` and are compiled into the firmware.
 //!
 //! - `CLERK_JWT_KEY`: the instance's PEM public key (Clerk dashboard, API
-//!   keys, "JWT public key"). Unset: the public demo key from `demo-keys/`,
-//!   and the firmware says so loudly at boot.
+//!   keys, "JWT public key"), checked here with the core. Unset: the public
+//!   demo key from `demo-keys/`, and the firmware says so loudly at boot.
 //! - `CLERK_AUTHORIZED_PARTIES`: comma-separated origins accepted in `azp`
 //!   (unset: not checked, as in Clerk).
 //! - `GATEWAY_RELAY_PERMISSION`: default `org:gateway:control`.
@@ -51,16 +51,32 @@ fn main() {
             (key, true)
         }
     };
+    // The board parses the key again at boot; checking it here with the
+    // same code turns a bad key into a build error that says what is wrong,
+    // and keeps the error's formatting out of the firmware.
+    if let Err(e) = clerk_edge::JwtKey::parse(&key) {
+        panic!("the jwtKey (CLERK_JWT_KEY) does not load: {e}");
+    }
     fs::write(out.join("jwt_key.pem"), &key).expect("writing jwt_key.pem");
-    writeln!(rs, "pub const JWT_KEY: &str = include_str!(concat!(env!(\"OUT_DIR\"), \"/jwt_key.pem\"));").unwrap();
+    writeln!(
+        rs,
+        "pub const JWT_KEY: &str = include_str!(concat!(env!(\"OUT_DIR\"), \"/jwt_key.pem\"));"
+    )
+    .unwrap();
     writeln!(rs, "pub const JWT_KEY_IS_DEMO: bool = {demo};").unwrap();
 
     let parties: Vec<String> = var("CLERK_AUTHORIZED_PARTIES")
-        .map(|v| v.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
+        .map(|v| {
+            v.split(',')
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
     writeln!(rs, "pub const AUTHORIZED_PARTIES: &[&str] = &{parties:?};").unwrap();
 
-    let permission = var("GATEWAY_RELAY_PERMISSION").unwrap_or_else(|| "org:gateway:control".into());
+    let permission =
+        var("GATEWAY_RELAY_PERMISSION").unwrap_or_else(|| "org:gateway:control".into());
     writeln!(rs, "pub const RELAY_PERMISSION: &str = {permission:?};").unwrap();
 
     let static_ip = match var("GATEWAY_IPV4") {
@@ -77,15 +93,29 @@ fn main() {
             let router = var("GATEWAY_IPV4_ROUTER")
                 .map(|r| format!("Some({})", octets(ipv4("GATEWAY_IPV4_ROUTER", &r))))
                 .unwrap_or_else(|| "None".into());
-            format!("Some(({}, {len}, {router}))", octets(ipv4("GATEWAY_IPV4", addr)))
+            format!(
+                "Some(({}, {len}, {router}))",
+                octets(ipv4("GATEWAY_IPV4", addr))
+            )
         }
         None if env::var_os("CARGO_FEATURE_DHCP").is_some() => "None".into(),
-        None => panic!("built without the `dhcp` feature: set GATEWAY_IPV4 (and GATEWAY_IPV4_ROUTER)"),
+        None => {
+            panic!("built without the `dhcp` feature: set GATEWAY_IPV4 (and GATEWAY_IPV4_ROUTER)")
+        }
     };
-    writeln!(rs, "pub const STATIC_IPV4: Option<([u8; 4], u8, Option<[u8; 4]>)> = {static_ip};").unwrap();
+    writeln!(
+        rs,
+        "pub const STATIC_IPV4: Option<([u8; 4], u8, Option<[u8; 4]>)> = {static_ip};"
+    )
+    .unwrap();
 
     let sntp = var("GATEWAY_SNTP_SERVER").unwrap_or_else(|| "162.159.200.123".into());
-    writeln!(rs, "pub const SNTP_SERVER: [u8; 4] = {};", octets(ipv4("GATEWAY_SNTP_SERVER", &sntp))).unwrap();
+    writeln!(
+        rs,
+        "pub const SNTP_SERVER: [u8; 4] = {};",
+        octets(ipv4("GATEWAY_SNTP_SERVER", &sntp))
+    )
+    .unwrap();
 
     fs::write(out.join("provisioned.rs"), rs).expect("writing provisioned.rs");
 

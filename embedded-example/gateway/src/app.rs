@@ -132,7 +132,12 @@ impl<'a, R: Relay> Gateway<'a, R> {
     /// A gateway authenticating with `authenticator`, working in `scratch`
     /// (at least [`scratch_len`] of the request buffer size), and driving
     /// `relay`.
-    pub fn new(authenticator: Authenticator<'a>, config: Config<'a>, scratch: &'a mut [u8], relay: R) -> Self {
+    pub fn new(
+        authenticator: Authenticator<'a>,
+        config: Config<'a>,
+        scratch: &'a mut [u8],
+        relay: R,
+    ) -> Self {
         Self {
             authenticator,
             config,
@@ -211,7 +216,12 @@ impl<'a, R: Relay> Gateway<'a, R> {
                     h.add("Retry-After", 5);
                     h.add("x-gateway-reason", "clock-not-set");
                 },
-                &|w| error_body(w, "clock not set yet (waiting for SNTP); tokens cannot be checked"),
+                &|w| {
+                    error_body(
+                        w,
+                        "clock not set yet (waiting for SNTP); tokens cannot be checked",
+                    )
+                },
             );
         };
         let Ok(mut scratch) = self.scratch.try_borrow_mut() else {
@@ -236,7 +246,13 @@ impl<'a, R: Relay> Gateway<'a, R> {
     }
 
     /// The answer of a protected route, from Clerk's request state.
-    fn protected(&self, state: &RequestState<'_>, route: Route, head_only: bool, out: &mut [u8]) -> usize {
+    fn protected(
+        &self,
+        state: &RequestState<'_>,
+        route: Route,
+        head_only: bool,
+        out: &mut [u8],
+    ) -> usize {
         if !state.is_signed_in() {
             let reason = state.reason().map_or("", |r| r.as_str());
             info!("401 {}", reason);
@@ -250,7 +266,13 @@ impl<'a, R: Relay> Gateway<'a, R> {
                         h.add(name, value);
                     }
                 },
-                &|w| write!(w, "{{\"error\":\"signed out\",\"reason\":{}}}", JsonOpt(Some(reason))),
+                &|w| {
+                    write!(
+                        w,
+                        "{{\"error\":\"signed out\",\"reason\":{}}}",
+                        JsonOpt(Some(reason))
+                    )
+                },
             );
         }
         let auth = match state.to_auth() {
@@ -259,7 +281,12 @@ impl<'a, R: Relay> Gateway<'a, R> {
             Err(_) => {
                 // Clerk's toAuth() throws here (a malformed `fea` claim).
                 warning!("403: the token's organization claims are malformed");
-                return error(out, Status::FORBIDDEN, head_only, "malformed organization claims");
+                return error(
+                    out,
+                    Status::FORBIDDEN,
+                    head_only,
+                    "malformed organization claims",
+                );
             }
         };
         let user = auth.user_id().unwrap_or("");
@@ -269,7 +296,11 @@ impl<'a, R: Relay> Gateway<'a, R> {
                 if !auth.has_permission(needed) {
                     info!("403 {} lacks {}", user, needed);
                     return response::write(out, Status::FORBIDDEN, head_only, &|_| {}, &|w| {
-                        write!(w, "{{\"error\":\"forbidden\",\"missingPermission\":{}}}", JsonOpt(Some(needed)))
+                        write!(
+                            w,
+                            "{{\"error\":\"forbidden\",\"missingPermission\":{}}}",
+                            JsonOpt(Some(needed))
+                        )
                     });
                 }
                 if let Ok(mut relay) = self.relay.try_borrow_mut() {
@@ -286,7 +317,9 @@ impl<'a, R: Relay> Gateway<'a, R> {
                     )
                 })
             }
-            _ => response::write(out, Status::OK, head_only, &|_| {}, &|w| whoami_body(w, &auth)),
+            _ => response::write(out, Status::OK, head_only, &|_| {}, &|w| {
+                whoami_body(w, &auth)
+            }),
         }
     }
 
@@ -345,7 +378,11 @@ fn whoami_body(w: &mut dyn Write, auth: &Auth<'_>) -> fmt::Result {
         }
         None => w.write_str("null")?,
     }
-    write!(w, ",\"orgSlug\":{},\"orgPermissions\":", JsonOpt(auth.org_slug()))?;
+    write!(
+        w,
+        ",\"orgSlug\":{},\"orgPermissions\":",
+        JsonOpt(auth.org_slug())
+    )?;
     match auth.org_permissions() {
         OrgPermissions::None => w.write_str("[]")?,
         OrgPermissions::Computed(perms) => {

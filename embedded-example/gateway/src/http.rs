@@ -141,7 +141,9 @@ pub fn parse_head(received: &[u8], capacity: usize, max_body: usize) -> Result<P
             };
         }
         Err(httparse::Error::TooManyHeaders) => return Err(HttpError::HeadTooLarge),
-        Err(httparse::Error::Version) => return Err(HttpError::Malformed("only HTTP/1.x is served")),
+        Err(httparse::Error::Version) => {
+            return Err(HttpError::Malformed("only HTTP/1.x is served"));
+        }
         Err(_) => return Err(HttpError::Malformed("malformed request head")),
     };
     let method = Method::parse(req.method.unwrap_or(""));
@@ -158,7 +160,8 @@ pub fn parse_head(received: &[u8], capacity: usize, max_body: usize) -> Result<P
     for h in req.headers.iter() {
         let name = h.name;
         if name.eq_ignore_ascii_case("content-length") {
-            let n = parse_content_length(h.value).ok_or(HttpError::Malformed("bad Content-Length"))?;
+            let n =
+                parse_content_length(h.value).ok_or(HttpError::Malformed("bad Content-Length"))?;
             if content_length.is_some_and(|m| m != n) {
                 return Err(HttpError::Malformed("conflicting Content-Length"));
             }
@@ -214,8 +217,14 @@ fn parse_content_length(value: &[u8]) -> Option<usize> {
 
 /// Strips optional whitespace (space, tab) around a field value.
 fn trim(value: &[u8]) -> &[u8] {
-    let start = value.iter().position(|b| !matches!(b, b' ' | b'\t')).unwrap_or(value.len());
-    let end = value.iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(start, |i| i + 1);
+    let start = value
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t'))
+        .map_or(start, |i| i + 1);
     value.get(start..end).unwrap_or(&[])
 }
 
@@ -250,41 +259,82 @@ mod tests {
 
     #[test]
     fn single_headers_must_be_single() {
-        for dup in ["Authorization: a\r\nAuthorization: b", "Cookie: a=1\r\nCookie: b=2", "Host: a\r\nHost: b"] {
+        for dup in [
+            "Authorization: a\r\nAuthorization: b",
+            "Cookie: a=1\r\nCookie: b=2",
+            "Host: a\r\nHost: b",
+        ] {
             let raw = format!("GET / HTTP/1.1\r\n{dup}\r\n\r\n");
-            assert!(matches!(parse_head(raw.as_bytes(), 4096, 0), Err(HttpError::Malformed(_))), "{dup}");
+            assert!(
+                matches!(
+                    parse_head(raw.as_bytes(), 4096, 0),
+                    Err(HttpError::Malformed(_))
+                ),
+                "{dup}"
+            );
         }
     }
 
     #[test]
     fn partial_heads_wait_and_full_buffers_fail() {
-        assert_eq!(parse_head(b"GET / HTTP/1.1\r\nHost", 100, 0), Ok(Parsed::Partial));
-        assert_eq!(parse_head(b"GET / HTTP/1.1\r\nHost", 20, 0), Err(HttpError::HeadTooLarge));
-        assert_eq!(parse_head(b"GET /aaaaaaaaaaaaaaa", 19, 0), Err(HttpError::TargetTooLong));
+        assert_eq!(
+            parse_head(b"GET / HTTP/1.1\r\nHost", 100, 0),
+            Ok(Parsed::Partial)
+        );
+        assert_eq!(
+            parse_head(b"GET / HTTP/1.1\r\nHost", 20, 0),
+            Err(HttpError::HeadTooLarge)
+        );
+        assert_eq!(
+            parse_head(b"GET /aaaaaaaaaaaaaaa", 19, 0),
+            Err(HttpError::TargetTooLong)
+        );
     }
 
     #[test]
     fn bodies_and_codings_are_bounded() {
-        let r = complete(b"POST /relay/on HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
-        assert_eq!((r.method, r.content_length, r.expect_continue), (Method::Post, 5, true));
+        let r = complete(
+            b"POST /relay/on HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+        );
+        assert_eq!(
+            (r.method, r.content_length, r.expect_continue),
+            (Method::Post, 5, true)
+        );
         let big = b"POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n";
         assert_eq!(parse_head(big, 4096, 100), Err(HttpError::BodyTooLarge));
         let chunked = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
-        assert_eq!(parse_head(chunked, 4096, 100), Err(HttpError::TransferCoding));
+        assert_eq!(
+            parse_head(chunked, 4096, 100),
+            Err(HttpError::TransferCoding)
+        );
         for bad in [&b"+5"[..], b"5 5", b"", b"99999999999999999999", b"0x5"] {
             let mut raw = b"POST / HTTP/1.1\r\nContent-Length: ".to_vec();
             raw.extend_from_slice(bad);
             raw.extend_from_slice(b"\r\n\r\n");
-            assert!(matches!(parse_head(&raw, 4096, 100), Err(HttpError::Malformed(_))), "{bad:?}");
+            assert!(
+                matches!(parse_head(&raw, 4096, 100), Err(HttpError::Malformed(_))),
+                "{bad:?}"
+            );
         }
         let two = b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n";
-        assert!(matches!(parse_head(two, 4096, 100), Err(HttpError::Malformed(_))));
+        assert!(matches!(
+            parse_head(two, 4096, 100),
+            Err(HttpError::Malformed(_))
+        ));
     }
 
     #[test]
     fn garbage_is_a_bad_request() {
-        for raw in [&b"GET / HTTP/2.0\r\n\r\n"[..], b"\x00\x01\x02 / HTTP/1.1\r\n\r\n", b"GET http://x/ HTTP/1.1\r\n\r\n", b"GET / HTTP/1.1\r\nBad Header\r\n\r\n"] {
-            assert!(matches!(parse_head(raw, 4096, 0), Err(HttpError::Malformed(_))), "{raw:?}");
+        for raw in [
+            &b"GET / HTTP/2.0\r\n\r\n"[..],
+            b"\x00\x01\x02 / HTTP/1.1\r\n\r\n",
+            b"GET http://x/ HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nBad Header\r\n\r\n",
+        ] {
+            assert!(
+                matches!(parse_head(raw, 4096, 0), Err(HttpError::Malformed(_))),
+                "{raw:?}"
+            );
         }
         let mut many = b"GET / HTTP/1.1\r\n".to_vec();
         for _ in 0..=MAX_HEADERS {

@@ -56,10 +56,12 @@ impl Headers<'_, '_> {
     /// Clerk's `Headers.set` drops a message it cannot carry.
     pub(crate) fn add(&mut self, name: &str, value: impl fmt::Display) {
         let mark = self.out.len;
-        let ok = write!(self.out, "{name}: ").is_ok() && {
-            let start = self.out.len;
-            write!(Latin1(&mut *self.out), "{value}").is_ok() && self.out.len > start
-        } && self.out.write_str("\r\n").is_ok();
+        let ok = write!(self.out, "{name}: ").is_ok()
+            && {
+                let start = self.out.len;
+                write!(Latin1(&mut *self.out), "{value}").is_ok() && self.out.len > start
+            }
+            && self.out.write_str("\r\n").is_ok();
         if !ok {
             self.out.len = mark;
         }
@@ -173,7 +175,9 @@ mod tests {
     #[test]
     fn content_length_matches_the_body() {
         let mut buf = [0u8; 256];
-        let n = write(&mut buf, Status::OK, false, &|h| h.add("x-a", "b"), &|w| w.write_str("{\"k\":1}"));
+        let n = write(&mut buf, Status::OK, false, &|h| h.add("x-a", "b"), &|w| {
+            w.write_str("{\"k\":1}")
+        });
         let text = core::str::from_utf8(&buf[..n]).unwrap();
         assert!(text.starts_with("HTTP/1.1 200 OK\r\n"));
         assert!(text.contains("Content-Length: 7\r\n"));
@@ -184,12 +188,18 @@ mod tests {
     #[test]
     fn unsafe_header_values_are_dropped() {
         let mut buf = [0u8; 256];
-        let n = write(&mut buf, Status::OK, true, &|h| {
-            h.add("x-bad", "a\r\nx-injected: 1");
-            h.add("x-latin1", "caf\u{e9}");
-            h.add("x-emoji", "\u{1f600}");
-            h.add("x-good", 5);
-        }, &|w| w.write_str("body"));
+        let n = write(
+            &mut buf,
+            Status::OK,
+            true,
+            &|h| {
+                h.add("x-bad", "a\r\nx-injected: 1");
+                h.add("x-latin1", "caf\u{e9}");
+                h.add("x-emoji", "\u{1f600}");
+                h.add("x-good", 5);
+            },
+            &|w| w.write_str("body"),
+        );
         let raw = &buf[..n];
         let has = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
         assert!(!has(b"x-bad") && !has(b"x-injected") && !has(b"x-emoji"));
@@ -201,7 +211,9 @@ mod tests {
     #[test]
     fn overflow_becomes_a_500() {
         let mut buf = [0u8; 100];
-        let n = write(&mut buf, Status::OK, false, &|_| {}, &|w| w.write_str(&"x".repeat(200)));
+        let n = write(&mut buf, Status::OK, false, &|_| {}, &|w| {
+            w.write_str(&"x".repeat(200))
+        });
         assert!(buf[..n].starts_with(b"HTTP/1.1 500"));
     }
 

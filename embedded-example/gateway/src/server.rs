@@ -45,7 +45,10 @@ impl<R: Relay> Gateway<'_, R> {
             },
         };
         let answer = buf.get(..len).unwrap_or(&[]);
-        if with_timeout(self.config.write_timeout, socket.write_all(answer)).await.is_err() {
+        if with_timeout(self.config.write_timeout, socket.write_all(answer))
+            .await
+            .is_err()
+        {
             debug!("http: client did not take the answer in time");
         }
     }
@@ -62,12 +65,18 @@ impl<R: Relay> Gateway<'_, R> {
         let req = loop {
             let free = buf.get_mut(filled..).unwrap_or(&mut []);
             filled += self.read_some(socket, free, deadline).await?;
-            match parse_head(buf.get(..filled).unwrap_or(&[]), capacity, self.config.max_body)? {
+            match parse_head(
+                buf.get(..filled).unwrap_or(&[]),
+                capacity,
+                self.config.max_body,
+            )? {
                 Parsed::Complete(req) => break req,
                 Parsed::Partial => {}
             }
         };
-        let mut body_left = req.content_length.saturating_sub(filled.saturating_sub(req.head_len));
+        let mut body_left = req
+            .content_length
+            .saturating_sub(filled.saturating_sub(req.head_len));
         if body_left > 0 && req.expect_continue {
             let cont = socket.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
             if with_timeout(self.config.write_timeout, cont).await.is_err() {
@@ -77,7 +86,9 @@ impl<R: Relay> Gateway<'_, R> {
         let mut sink = [0u8; 64];
         while body_left > 0 {
             let want = body_left.min(sink.len());
-            let n = self.read_some(socket, sink.get_mut(..want).unwrap_or(&mut []), deadline).await?;
+            let n = self
+                .read_some(socket, sink.get_mut(..want).unwrap_or(&mut []), deadline)
+                .await?;
             body_left = body_left.saturating_sub(n);
         }
         Ok(req)

@@ -177,7 +177,11 @@ pub async fn run(stack: Stack<'_>, clock: &Clock, config: &SntpConfig) -> ! {
                 Timer::after(config.interval).await;
             }
             Err(e) => {
-                warning!("sntp: no usable reply ({}), retrying in {} s", e.as_str(), backoff.as_secs());
+                warning!(
+                    "sntp: no usable reply ({}), retrying in {} s",
+                    e.as_str(),
+                    backoff.as_secs()
+                );
                 Timer::after(backoff).await;
                 backoff = (backoff * 2).min(config.retry_max);
             }
@@ -206,10 +210,15 @@ impl Attempt {
 }
 
 /// One request and its reply: the Unix time at the moment the reply came.
-async fn exchange(socket: &mut UdpSocket<'_>, config: &SntpConfig, counter: u64) -> Result<i64, Attempt> {
+async fn exchange(
+    socket: &mut UdpSocket<'_>,
+    config: &SntpConfig,
+    counter: u64,
+) -> Result<i64, Attempt> {
     // The nonce only has to be unpredictable to an off-path host and unique
     // per request: uptime ticks mixed with a counter.
-    let nonce = Instant::now().as_ticks().rotate_left(17) ^ counter.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let nonce =
+        Instant::now().as_ticks().rotate_left(17) ^ counter.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let sent = Instant::now();
     socket
         .send_to(&request(nonce), config.server)
@@ -261,7 +270,13 @@ mod tests {
 
     #[test]
     fn timestamps_round_trip() {
-        for ms in [0i64, 1_767_225_600_123, 2_085_978_495_999, 2_085_978_496_000, 4_000_000_000_000] {
+        for ms in [
+            0i64,
+            1_767_225_600_123,
+            2_085_978_495_999,
+            2_085_978_496_000,
+            4_000_000_000_000,
+        ] {
             assert_eq!(ntp_to_unix_ms(unix_ms_to_ntp(ms)), ms, "{ms}");
         }
         // 1 Jan 2026, straight from the NTP seconds.
@@ -289,8 +304,14 @@ mod tests {
     #[test]
     fn half_the_round_trip_is_added() {
         let t = unix_ms_to_ntp(1_000_000);
-        let r = Reply { receive: t, transmit: t };
+        let r = Reply {
+            receive: t,
+            transmit: t,
+        };
         let sent = Instant::from_millis(10);
-        assert_eq!(unix_ms_at_arrival(&r, sent, Instant::from_millis(110)), 1_000_050);
+        assert_eq!(
+            unix_ms_at_arrival(&r, sent, Instant::from_millis(110)),
+            1_000_050
+        );
     }
 }

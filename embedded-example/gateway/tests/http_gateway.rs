@@ -1,7 +1,12 @@
 //! The gateway app seen from the network: real HTTP over embassy-net TCP
 //! between two stacks joined in memory, SNTP setting the clock, tokens
 //! minted with the demo key pair (and a key the gateway does not trust).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod support;
 
@@ -38,7 +43,10 @@ fn protected_routes_wait_for_the_clock() {
         ctx.sntp_on.set(true);
         ctx.wait_clock().await;
         let now = ctx.gateway.clock().now_unix_ms().unwrap();
-        assert!((T0 * 1000..(T0 + 120) * 1000).contains(&now), "clock set from SNTP: {now}");
+        assert!(
+            (T0 * 1000..(T0 + 120) * 1000).contains(&now),
+            "clock set from SNTP: {now}"
+        );
         let a = send(ctx.client, &get("/whoami", Some(&token))).await;
         assert_eq!(a.status, 200, "{a:?}");
         let status = send(ctx.client, &get("/status", None)).await;
@@ -53,15 +61,25 @@ fn valid_tokens_get_the_user_and_organization() {
         let a = send(ctx.client, &get("/whoami", Some(&operator_token()))).await;
         assert_eq!(a.status, 200, "{a:?}");
         assert_eq!(a.header("content-type"), Some("application/json"));
-        assert_eq!(a.header("content-length"), Some(a.body.len().to_string().as_str()));
-        assert!(a.header("x-clerk-auth-status").is_none(), "signed-in answers carry no debug headers");
+        assert_eq!(
+            a.header("content-length"),
+            Some(a.body.len().to_string().as_str())
+        );
+        assert!(
+            a.header("x-clerk-auth-status").is_none(),
+            "signed-in answers carry no debug headers"
+        );
         assert_eq!(
             a.body,
             r#"{"userId":"user_ok","sessionId":"sess_1","orgId":"org_gw","orgRole":"org:admin","orgSlug":"plant-7","orgPermissions":["org:gateway:read","org:gateway:control"]}"#
         );
 
         // A token in the __session cookie, with Clerk's __client_uat.
-        let cookie = format!("Cookie: theme=dark; __client_uat={}; __session={}\r\n", T0 - 100, viewer_token());
+        let cookie = format!(
+            "Cookie: theme=dark; __client_uat={}; __session={}\r\n",
+            T0 - 100,
+            viewer_token()
+        );
         let a = send(ctx.client, &request("GET", "/whoami", Some(&cookie))).await;
         assert_eq!(a.status, 200, "{a:?}");
         assert_eq!(a.json_str("userId").as_deref(), Some("user_viewer"));
@@ -78,13 +96,23 @@ fn valid_tokens_get_the_user_and_organization() {
         let a = send(ctx.client, &get("/whoami", Some(&v1))).await;
         assert_eq!(a.status, 200, "{a:?}");
         assert!(a.body.contains(r#""orgRole":"org:member""#), "{a:?}");
-        assert!(a.body.contains(r#""orgPermissions":["org:gateway:control"]"#), "{a:?}");
+        assert!(
+            a.body
+                .contains(r#""orgPermissions":["org:gateway:control"]"#),
+            "{a:?}"
+        );
 
         // A user without an organization.
-        let no_org = mint(DEMO_PRIVATE, &format!(r#"{{"sub":"user_solo","exp":{},"v":2}}"#, T0 + 600));
+        let no_org = mint(
+            DEMO_PRIVATE,
+            &format!(r#"{{"sub":"user_solo","exp":{},"v":2}}"#, T0 + 600),
+        );
         let a = send(ctx.client, &get("/whoami", Some(&no_org))).await;
         assert_eq!(a.status, 200, "{a:?}");
-        assert!(a.body.contains(r#""orgId":null"#) && a.body.contains(r#""orgPermissions":[]"#), "{a:?}");
+        assert!(
+            a.body.contains(r#""orgId":null"#) && a.body.contains(r#""orgPermissions":[]"#),
+            "{a:?}"
+        );
 
         // HEAD: same head, no body.
         let a = send(ctx.client, &request("HEAD", "/status", None)).await;
@@ -106,7 +134,9 @@ fn bad_tokens_get_401_with_clerks_headers() {
             assert_eq!(a.header("x-clerk-auth-reason"), Some(reason), "{a:?}");
             match message {
                 Some(m) => {
-                    let got = a.header("x-clerk-auth-message").unwrap_or_else(|| panic!("no message: {a:?}"));
+                    let got = a
+                        .header("x-clerk-auth-message")
+                        .unwrap_or_else(|| panic!("no message: {a:?}"));
                     assert!(got.contains(m), "{got:?} should contain {m:?}");
                 }
                 None => assert!(a.header("x-clerk-auth-message").is_none(), "{a:?}"),
@@ -115,14 +145,21 @@ fn bad_tokens_get_401_with_clerks_headers() {
             a
         };
 
-        let expired = mint(DEMO_PRIVATE, &v2_claims("user_ok", "o:gateway", "read,control", "3", T0 - 60));
+        let expired = mint(
+            DEMO_PRIVATE,
+            &v2_claims("user_ok", "o:gateway", "read,control", "3", T0 - 60),
+        );
         let a = check(
             get("/whoami", Some(&expired)),
             "session-token-expired-refresh-non-eligible-no-refresh-cookie",
             Some("(reason=token-expired, token-carrier=header)"),
         )
         .await;
-        assert!(a.header("x-clerk-auth-message").unwrap().starts_with("JWT is expired. Expiry date: "));
+        assert!(
+            a.header("x-clerk-auth-message")
+                .unwrap()
+                .starts_with("JWT is expired. Expiry date: ")
+        );
         check(
             post("/relay/on", Some(&expired)),
             "session-token-expired-refresh-non-eligible-non-get",
@@ -130,11 +167,16 @@ fn bad_tokens_get_401_with_clerks_headers() {
         )
         .await;
 
-        let wrong_key = mint(OTHER_PRIVATE, &v2_claims("user_ok", "o:gateway", "read,control", "3", T0 + 600));
+        let wrong_key = mint(
+            OTHER_PRIVATE,
+            &v2_claims("user_ok", "o:gateway", "read,control", "3", T0 + 600),
+        );
         check(
             get("/whoami", Some(&wrong_key)),
             "token-invalid-signature",
-            Some("JWT signature is invalid. (reason=token-invalid-signature, token-carrier=header)"),
+            Some(
+                "JWT signature is invalid. (reason=token-invalid-signature, token-carrier=header)",
+            ),
         )
         .await;
 
@@ -145,10 +187,17 @@ fn bad_tokens_get_401_with_clerks_headers() {
         let forged = format!(
             "{}.{}.{}",
             parts[0],
-            <base64ct::Base64UrlUnpadded as base64ct::Encoding>::encode_string(forged_claims.as_bytes()),
+            <base64ct::Base64UrlUnpadded as base64ct::Encoding>::encode_string(
+                forged_claims.as_bytes()
+            ),
             parts[2]
         );
-        check(get("/whoami", Some(&forged)), "token-invalid-signature", Some("JWT signature is invalid")).await;
+        check(
+            get("/whoami", Some(&forged)),
+            "token-invalid-signature",
+            Some("JWT signature is invalid"),
+        )
+        .await;
 
         check(
             get("/whoami", Some("not-a-jwt")),
@@ -164,8 +213,16 @@ fn bad_tokens_get_401_with_clerks_headers() {
         .await;
         // Cookie path: Clerk wants __client_uat beside __session.
         let cookie = format!("Cookie: __session={}\r\n", operator_token());
-        check(request("GET", "/whoami", Some(&cookie)), "session-token-but-no-client-uat", None).await;
-        let cookie = format!("Cookie: __client_uat={}; __session={wrong_key}\r\n", T0 - 100);
+        check(
+            request("GET", "/whoami", Some(&cookie)),
+            "session-token-but-no-client-uat",
+            None,
+        )
+        .await;
+        let cookie = format!(
+            "Cookie: __client_uat={}; __session={wrong_key}\r\n",
+            T0 - 100
+        );
         check(
             request("GET", "/whoami", Some(&cookie)),
             "token-invalid-signature",
@@ -175,18 +232,41 @@ fn bad_tokens_get_401_with_clerks_headers() {
 
         let not_yet = mint(
             DEMO_PRIVATE,
-            &format!(r#"{{"sub":"user_ok","exp":{},"nbf":{},"iat":{}}}"#, T0 + 900, T0 + 600, T0),
+            &format!(
+                r#"{{"sub":"user_ok","exp":{},"nbf":{},"iat":{}}}"#,
+                T0 + 900,
+                T0 + 600,
+                T0
+            ),
         );
-        check(get("/whoami", Some(&not_yet)), "session-token-nbf", Some("token-not-active-yet")).await;
+        check(
+            get("/whoami", Some(&not_yet)),
+            "session-token-nbf",
+            Some("token-not-active-yet"),
+        )
+        .await;
 
         let no_sub = mint(DEMO_PRIVATE, &format!(r#"{{"exp":{}}}"#, T0 + 600));
-        check(get("/whoami", Some(&no_sub)), "token-verification-failed", Some("Subject claim (sub)")).await;
+        check(
+            get("/whoami", Some(&no_sub)),
+            "token-verification-failed",
+            Some("Subject claim (sub)"),
+        )
+        .await;
 
         check(get("/whoami", None), "session-token-and-uat-missing", None).await;
-        check(request("GET", "/whoami", Some("Authorization: Basic dTpw\r\n")), "session-token-and-uat-missing", None).await;
+        check(
+            request("GET", "/whoami", Some("Authorization: Basic dTpw\r\n")),
+            "session-token-and-uat-missing",
+            None,
+        )
+        .await;
 
         // A machine token is not a session.
-        let machine = mint(DEMO_PRIVATE, &format!(r#"{{"sub":"mch_robot","exp":{}}}"#, T0 + 600));
+        let machine = mint(
+            DEMO_PRIVATE,
+            &format!(r#"{{"sub":"mch_robot","exp":{}}}"#, T0 + 600),
+        );
         check(get("/whoami", Some(&machine)), "token-type-mismatch", None).await;
     });
 }
@@ -216,10 +296,17 @@ fn the_relay_needs_the_organization_permission() {
         let a = send(ctx.client, &post("/relay/off", Some(&viewer_token()))).await;
         assert_eq!(a.status, 403, "{a:?}");
         assert!(a.body.contains(PERMISSION), "{a:?}");
-        assert_eq!(*ctx.relay.borrow(), [true], "a 403 must not touch the relay");
+        assert_eq!(
+            *ctx.relay.borrow(),
+            [true],
+            "a 403 must not touch the relay"
+        );
 
         // Malformed `fea` (Clerk's toAuth() throws): no permissions at all.
-        let malformed = mint(DEMO_PRIVATE, &v2_claims("user_ok", "gateway", "read,control", "3", T0 + 600));
+        let malformed = mint(
+            DEMO_PRIVATE,
+            &v2_claims("user_ok", "gateway", "read,control", "3", T0 + 600),
+        );
         let a = send(ctx.client, &post("/relay/off", Some(&malformed))).await;
         assert_eq!(a.status, 403, "{a:?}");
 
@@ -249,15 +336,41 @@ fn malformed_and_oversized_requests() {
         let status = async |raw: &[u8]| send(ctx.client, raw).await.status;
         assert_eq!(status(b"HELLO\r\n\r\n").await, 400);
         assert_eq!(status(b"GET /status HTTP/9.9\r\n\r\n").await, 400);
-        assert_eq!(status(b"GET /status HTTP/1.1\r\nNo-Colon\r\n\r\n").await, 400);
-        assert_eq!(status(b"GET /status HTTP/1.1\r\nContent-Length: -1\r\n\r\n").await, 400);
+        assert_eq!(
+            status(b"GET /status HTTP/1.1\r\nNo-Colon\r\n\r\n").await,
+            400
+        );
+        assert_eq!(
+            status(b"GET /status HTTP/1.1\r\nContent-Length: -1\r\n\r\n").await,
+            400
+        );
         assert_eq!(status(b"GET nothing HTTP/1.1\r\n\r\n").await, 400);
         assert_eq!(status(&request("GET", "/nowhere", None)).await, 404);
         let a = send(ctx.client, &request("DELETE", "/whoami", None)).await;
-        assert_eq!((a.status, a.header("allow")), (405, Some("GET, HEAD")), "{a:?}");
+        assert_eq!(
+            (a.status, a.header("allow")),
+            (405, Some("GET, HEAD")),
+            "{a:?}"
+        );
         assert_eq!(status(&request("PUT", "/status", None)).await, 405);
-        assert_eq!(status(&request("POST", "/relay/on", Some("Content-Length: 100000\r\n"))).await, 413);
-        assert_eq!(status(&request("POST", "/relay/on", Some("Transfer-Encoding: chunked\r\n"))).await, 501);
+        assert_eq!(
+            status(&request(
+                "POST",
+                "/relay/on",
+                Some("Content-Length: 100000\r\n")
+            ))
+            .await,
+            413
+        );
+        assert_eq!(
+            status(&request(
+                "POST",
+                "/relay/on",
+                Some("Transfer-Encoding: chunked\r\n")
+            ))
+            .await,
+            501
+        );
 
         // A 64 KB header: 431, and the client gets to read it.
         let huge = format!("X-Filler: {}\r\n", "a".repeat(64 * 1024));
@@ -270,7 +383,10 @@ fn malformed_and_oversized_requests() {
         assert_eq!(status(&request("GET", &long_path, None)).await, 414);
 
         // A token too long for the head buffer: 431, never a crash.
-        let big_token = mint(DEMO_PRIVATE, &format!(r#"{{"sub":"{}","exp":{}}}"#, "u".repeat(2000), T0 + 600));
+        let big_token = mint(
+            DEMO_PRIVATE,
+            &format!(r#"{{"sub":"{}","exp":{}}}"#, "u".repeat(2000), T0 + 600),
+        );
         assert_eq!(status(&get("/whoami", Some(&big_token))).await, 431);
 
         // Still serving.
@@ -321,7 +437,10 @@ fn a_stalled_client_gets_408_and_frees_its_socket() {
         let mut rx = vec![0u8; 4096];
         let mut tx = vec![0u8; 4096];
         let mut socket = connect(ctx.client, &mut rx, &mut tx).await;
-        socket.write_all(b"GET /whoami HTTP/1.1\r\nHost: gw\r\nAuthor").await.unwrap();
+        socket
+            .write_all(b"GET /whoami HTTP/1.1\r\nHost: gw\r\nAuthor")
+            .await
+            .unwrap();
         let a = parse_answer(&read_to_end(&mut socket).await);
         assert_eq!(a.status, 408, "{a:?}");
         drop(socket);
@@ -345,7 +464,9 @@ fn a_stalled_client_gets_408_and_frees_its_socket() {
             }
             out
         };
-        let (_, raw) = embassy_futures::select::select(read, trickle).await.into_first_or_trickled();
+        let (_, raw) = embassy_futures::select::select(read, trickle)
+            .await
+            .into_first_or_trickled();
         assert_eq!(parse_answer(&raw).status, 408);
         close(&mut socket).await;
         drop(socket);
@@ -369,7 +490,9 @@ impl<B> FirstOrTrickled for embassy_futures::select::Either<Vec<u8>, B> {
     fn into_first_or_trickled(self) -> ((), Vec<u8>) {
         match self {
             embassy_futures::select::Either::First(raw) => ((), raw),
-            embassy_futures::select::Either::Second(_) => panic!("the gateway never answered the trickling client"),
+            embassy_futures::select::Either::Second(_) => {
+                panic!("the gateway never answered the trickling client")
+            }
         }
     }
 }
@@ -383,7 +506,9 @@ fn more_clients_than_sockets() {
         let (start, end) = full.split_at(full.len() - 2);
 
         // Fill every socket with an unfinished request.
-        let mut bufs: Vec<(Vec<u8>, Vec<u8>)> = (0..SOCKETS).map(|_| (vec![0; 4096], vec![0; 4096])).collect();
+        let mut bufs: Vec<(Vec<u8>, Vec<u8>)> = (0..SOCKETS)
+            .map(|_| (vec![0; 4096], vec![0; 4096]))
+            .collect();
         let mut held: Vec<TcpSocket<'_>> = Vec::new();
         for (rx, tx) in bufs.iter_mut() {
             let mut s = connect(ctx.client, rx, tx).await;
@@ -399,7 +524,10 @@ fn more_clients_than_sockets() {
         // One more is refused while all are busy...
         let (mut rx5, mut tx5) = (vec![0u8; 4096], vec![0u8; 4096]);
         let mut extra = TcpSocket::new(ctx.client, &mut rx5, &mut tx5);
-        assert!(!try_connect(&mut extra).await, "a fifth connection must not be accepted");
+        assert!(
+            !try_connect(&mut extra).await,
+            "a fifth connection must not be accepted"
+        );
         drop(extra);
 
         // ...the held requests complete, in reverse order, and all succeed.

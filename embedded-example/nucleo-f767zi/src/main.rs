@@ -63,14 +63,15 @@ impl Relay for LedRelay {
     }
 }
 
-/// Parses the jwtKey once, into a static. A key that does not load is a
-/// provisioning mistake: say what is wrong and stop.
+/// Parses the jwtKey once, into a static. build.rs already loaded the same
+/// text with the same code and explained any error at build time, so a
+/// failure here cannot come from the key; stop rather than serve.
 fn load_key() -> &'static [JwtKey] {
     static KEYS: StaticCell<[JwtKey; 1]> = StaticCell::new();
     match JwtKey::parse(provisioned::JWT_KEY) {
         Ok(key) => KEYS.init([key]),
-        Err(e) => {
-            error!("the jwtKey does not load: {}", defmt::Display2Format(&e));
+        Err(_) => {
+            error!("the jwtKey does not load (it did at build time); halting");
             loop {
                 cortex_m::asm::wfi();
             }
@@ -127,7 +128,9 @@ async fn main(spawner: Spawner) -> ! {
     // The jwtKey, parsed once.
     if provisioned::JWT_KEY_IS_DEMO {
         for _ in 0..3 {
-            warn!("!!! DEMO jwtKey: this firmware trusts the PUBLIC demo key from demo-keys/. Anyone can mint tokens for it. Build with CLERK_JWT_KEY set for real use. !!!");
+            warn!(
+                "!!! DEMO jwtKey: this firmware trusts the PUBLIC demo key from demo-keys/. Anyone can mint tokens for it. Build with CLERK_JWT_KEY set for real use. !!!"
+            );
         }
     }
     let keys = load_key();
@@ -145,7 +148,14 @@ async fn main(spawner: Spawner) -> ! {
 
     // A locally administered MAC from the chip's unique id.
     let uid = embassy_stm32::uid::uid();
-    let mac = [0x02, uid[0] ^ uid[6], uid[1] ^ uid[7], uid[2] ^ uid[8], uid[3] ^ uid[9], uid[4] ^ uid[10] ^ uid[11]];
+    let mac = [
+        0x02,
+        uid[0] ^ uid[6],
+        uid[1] ^ uid[7],
+        uid[2] ^ uid[8],
+        uid[3] ^ uid[9],
+        uid[4] ^ uid[10] ^ uid[11],
+    ];
 
     static PACKETS: StaticCell<PacketQueue<1, 2>> = StaticCell::new();
     // The Nucleo's LAN8742A answers at SMI address 0.
@@ -184,15 +194,24 @@ async fn main(spawner: Spawner) -> ! {
         None => embassy_net::Config::default(),
     };
     static RESOURCES: StaticCell<StackResources<NET_SOCKETS>> = StaticCell::new();
-    let (stack, runner) =
-        embassy_net::new(device, net_config, RESOURCES.init(StackResources::new()), u64::from_le_bytes(seed));
+    let (stack, runner) = embassy_net::new(
+        device,
+        net_config,
+        RESOURCES.init(StackResources::new()),
+        u64::from_le_bytes(seed),
+    );
 
     static SCRATCH_BUF: ConstStaticCell<[u8; SCRATCH]> = ConstStaticCell::new([0; SCRATCH]);
     let mut app_config = Config::new(provisioned::RELAY_PERMISSION);
     app_config.demo_key = provisioned::JWT_KEY_IS_DEMO;
     let relay = LedRelay(Output::new(p.PB0, Level::Low, Speed::Low));
     static APP: StaticCell<App> = StaticCell::new();
-    let app: &'static App = APP.init(Gateway::new(authenticator, app_config, SCRATCH_BUF.take(), relay));
+    let app: &'static App = APP.init(Gateway::new(
+        authenticator,
+        app_config,
+        SCRATCH_BUF.take(),
+        relay,
+    ));
 
     spawner.spawn(defmt::unwrap!(net_task(runner)));
     spawner.spawn(defmt::unwrap!(sntp_task(stack, app)));
@@ -202,7 +221,10 @@ async fn main(spawner: Spawner) -> ! {
 
     stack.wait_config_up().await;
     if let Some(v4) = stack.config_v4() {
-        info!("serving http://{}/ (GET /status, GET /whoami, POST /relay/on|off)", v4.address.address());
+        info!(
+            "serving http://{}/ (GET /status, GET /whoami, POST /relay/on|off)",
+            v4.address.address()
+        );
     }
     core::future::pending().await
 }

@@ -3,7 +3,13 @@
 //! `embassy-net-driver-channel` devices and a task copying frames between
 //! them), an SNTP responder on the client side, and helpers to mint tokens
 //! and send raw HTTP. Everything runs in one future on the test's thread.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use clerk_edge::request::Authenticator;
@@ -140,9 +146,14 @@ pub fn run(setup: Setup, test: impl AsyncFnOnce(&Ctx<'_>)) {
     pollster::block_on(Box::pin(async move {
         let mut link_gw = ch::State::<MTU, 8, 8>::new();
         let mut link_client = ch::State::<MTU, 8, 8>::new();
-        let (wire_gw, dev_gw) = ch::new(&mut link_gw, ch::driver::HardwareAddress::Ethernet([2, 0, 0, 0, 0, 2]));
-        let (wire_client, dev_client) =
-            ch::new(&mut link_client, ch::driver::HardwareAddress::Ethernet([2, 0, 0, 0, 0, 1]));
+        let (wire_gw, dev_gw) = ch::new(
+            &mut link_gw,
+            ch::driver::HardwareAddress::Ethernet([2, 0, 0, 0, 0, 2]),
+        );
+        let (wire_client, dev_client) = ch::new(
+            &mut link_client,
+            ch::driver::HardwareAddress::Ethernet([2, 0, 0, 0, 0, 1]),
+        );
         let (state_gw, mut rx_gw, mut tx_gw) = wire_gw.split();
         let (state_client, mut rx_client, mut tx_client) = wire_client.split();
         state_gw.set_link_state(ch::driver::LinkState::Up);
@@ -150,15 +161,26 @@ pub fn run(setup: Setup, test: impl AsyncFnOnce(&Ctx<'_>)) {
 
         let mut res_gw = StackResources::<{ SOCKETS + 2 }>::new();
         let mut res_client = StackResources::<24>::new();
-        let (gw, mut gw_runner) = embassy_net::new(dev_gw, static_ip(GATEWAY_IP), &mut res_gw, 0x5eed_0001);
-        let (client, mut client_runner) =
-            embassy_net::new(dev_client, static_ip(CLIENT_IP), &mut res_client, 0x5eed_0002);
+        let (gw, mut gw_runner) =
+            embassy_net::new(dev_gw, static_ip(GATEWAY_IP), &mut res_gw, 0x5eed_0001);
+        let (client, mut client_runner) = embassy_net::new(
+            dev_client,
+            static_ip(CLIENT_IP),
+            &mut res_client,
+            0x5eed_0002,
+        );
 
         let keys = [JwtKey::parse(DEMO_PUBLIC).expect("demo key loads")];
-        let authenticator = Authenticator::new(Verifier::new(&keys, VerifyOptions::default()), None);
+        let authenticator =
+            Authenticator::new(Verifier::new(&keys, VerifyOptions::default()), None);
         let mut scratch = vec![0u8; clerk_edge_gateway::scratch_len(REQUEST_BUF)];
         let relay_log = RefCell::new(Vec::new());
-        let gateway = Gateway::new(authenticator, setup.config, &mut scratch, TestRelay(&relay_log));
+        let gateway = Gateway::new(
+            authenticator,
+            setup.config,
+            &mut scratch,
+            TestRelay(&relay_log),
+        );
         let sntp_on = Cell::new(setup.sntp_on);
         let sntp_config = SntpConfig {
             interval: Duration::from_secs(60),
@@ -169,7 +191,9 @@ pub fn run(setup: Setup, test: impl AsyncFnOnce(&Ctx<'_>)) {
         };
 
         let mut bufs = vec![([0u8; TCP_RX], [0u8; TCP_TX], [0u8; REQUEST_BUF]); SOCKETS];
-        let [b0, b1, b2, b3] = &mut bufs[..] else { unreachable!() };
+        let [b0, b1, b2, b3] = &mut bufs[..] else {
+            unreachable!()
+        };
         let servers = join4(
             gateway.serve(gw, &mut b0.0, &mut b0.1, &mut b0.2),
             gateway.serve(gw, &mut b1.0, &mut b1.1, &mut b1.2),
@@ -179,7 +203,10 @@ pub fn run(setup: Setup, test: impl AsyncFnOnce(&Ctx<'_>)) {
         let infrastructure = join5(
             gw_runner.run(),
             client_runner.run(),
-            join(forward(&mut tx_gw, &mut rx_client), forward(&mut tx_client, &mut rx_gw)),
+            join(
+                forward(&mut tx_gw, &mut rx_client),
+                forward(&mut tx_client, &mut rx_gw),
+            ),
             servers,
             join(
                 sntp::run(gw, gateway.clock(), &sntp_config),
@@ -192,7 +219,12 @@ pub fn run(setup: Setup, test: impl AsyncFnOnce(&Ctx<'_>)) {
             sntp_on: &sntp_on,
             relay: &relay_log,
         };
-        match select(infrastructure, with_timeout(Duration::from_secs(120), test(&ctx))).await {
+        match select(
+            infrastructure,
+            with_timeout(Duration::from_secs(120), test(&ctx)),
+        )
+        .await
+        {
             Either::First(_) => unreachable!(),
             Either::Second(done) => done.expect("the test hung"),
         }
@@ -232,7 +264,9 @@ pub fn parse_answer(raw: &[u8]) -> Answer {
         let end = text.find("\r\n\r\n").expect("interim answer ends") + 4;
         text.drain(..end);
     }
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no head end in {text:?}"));
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no head end in {text:?}"));
     let status = head
         .split(' ')
         .nth(1)
@@ -323,12 +357,20 @@ pub async fn send(stack: Stack<'_>, request: &[u8]) -> Answer {
 
 /// `GET path` with an `Authorization: Bearer` token.
 pub fn get(path: &str, token: Option<&str>) -> Vec<u8> {
-    request("GET", path, token.map(|t| format!("Authorization: Bearer {t}\r\n")).as_deref())
+    request(
+        "GET",
+        path,
+        token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .as_deref(),
+    )
 }
 
 /// `POST path` (empty body) with a Bearer token.
 pub fn post(path: &str, token: Option<&str>) -> Vec<u8> {
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     request("POST", path, Some(&format!("{auth}Content-Length: 0\r\n")))
 }
 
@@ -352,7 +394,10 @@ pub fn mint(pem: &str, claims: &str) -> String {
     let key = rsa::PrivateKey::from_pkcs8_pem(pem).expect("test key loads");
     let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key);
     let signature = signer.sign(signing_input.as_bytes()).to_vec();
-    format!("{signing_input}.{}", Base64UrlUnpadded::encode_string(&signature))
+    format!(
+        "{signing_input}.{}",
+        Base64UrlUnpadded::encode_string(&signature)
+    )
 }
 
 /// Claims of a v2 session token valid around T0, in org `org_gw` with the
@@ -368,10 +413,22 @@ pub fn v2_claims(sub: &str, fea: &str, per: &str, fpm: &str, exp: i64) -> String
 /// A valid token for `user_ok` with `org:gateway:control` and
 /// `org:gateway:read`.
 pub fn operator_token() -> String {
-    mint(DEMO_PRIVATE, &v2_claims("user_ok", "o:gateway,u:premium", "read,control", "3", T0 + 600))
+    mint(
+        DEMO_PRIVATE,
+        &v2_claims(
+            "user_ok",
+            "o:gateway,u:premium",
+            "read,control",
+            "3",
+            T0 + 600,
+        ),
+    )
 }
 
 /// A valid token for `user_viewer` with only `org:gateway:read`.
 pub fn viewer_token() -> String {
-    mint(DEMO_PRIVATE, &v2_claims("user_viewer", "o:gateway", "read,control", "1", T0 + 600))
+    mint(
+        DEMO_PRIVATE,
+        &v2_claims("user_viewer", "o:gateway", "read,control", "1", T0 + 600),
+    )
 }
