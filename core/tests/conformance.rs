@@ -23,6 +23,7 @@ enum Ours {
 }
 
 /// Deliberate differences from Clerk (DESIGN.md, "Semantics").
+#[rustfmt::skip]
 const DIFFERENCES: &[(&str, Ours, &str)] = &[
     // The jwtKey forms that Clerk mangles but that are valid keys.
     ("vt/key-pem-escaped-newlines", Ours::Accepts, "literal \\n from a .env file is a newline"),
@@ -126,7 +127,11 @@ fn run(case: &Value) -> Outcome {
     let now_ms = case["nowMs"].as_i64().unwrap();
     let mut buf = vec![0u8; verify::buffer_len(token.len())];
     match verifier.verify(token, now_ms, &mut buf) {
-        Ok(verified) => Outcome::Ok(serde_json::from_str(verified.payload.raw()).ok().map(numbers_as_f64)),
+        Ok(verified) => Outcome::Ok(
+            serde_json::from_str(verified.payload.raw())
+                .ok()
+                .map(numbers_as_f64),
+        ),
         Err(e) => Outcome::Err {
             reason: e.reason().as_str().to_owned(),
             message: e.to_string(),
@@ -212,9 +217,13 @@ fn verify_token_matches_clerk() {
                     _ => false,
                 };
                 if ours_cmp == clerk {
-                    failures.push(format!("{id}: listed as a difference ({why}) but matches Clerk"));
+                    failures.push(format!(
+                        "{id}: listed as a difference ({why}) but matches Clerk"
+                    ));
                 } else if !as_listed {
-                    failures.push(format!("{id}: expected the listed difference ({why}), got {ours_cmp:?}"));
+                    failures.push(format!(
+                        "{id}: expected the listed difference ({why}), got {ours_cmp:?}"
+                    ));
                 } else {
                     differences += 1;
                 }
@@ -222,7 +231,16 @@ fn verify_token_matches_clerk() {
         }
     }
     println!("verifyToken: {matched} cases match Clerk, {differences} deliberate differences");
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
-    assert_eq!(differences, DIFFERENCES.len(), "every listed difference has a case");
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(
+        differences,
+        DIFFERENCES.len(),
+        "every listed difference has a case"
+    );
     assert!(matched > 200);
 }

@@ -47,10 +47,20 @@ const BIG_KEY: &str = include_str!("data/keys/big.public.pem");
 /// The realistic v2 session token of the conformance cases (`vt/valid-v2`),
 /// valid at 2026-01-01T00:00:00Z.
 fn valid_v2_token() -> (String, i64) {
-    let cases = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cases.jsonl")).unwrap();
-    let line = cases.lines().find(|l| l.contains("\"id\":\"vt/valid-v2\"")).unwrap();
+    let cases = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/cases.jsonl"
+    ))
+    .unwrap();
+    let line = cases
+        .lines()
+        .find(|l| l.contains("\"id\":\"vt/valid-v2\""))
+        .unwrap();
     let case: serde_json::Value = serde_json::from_str(line).unwrap();
-    (case["token"].as_str().unwrap().to_owned(), case["nowMs"].as_i64().unwrap())
+    (
+        case["token"].as_str().unwrap().to_owned(),
+        case["nowMs"].as_i64().unwrap(),
+    )
 }
 
 #[test]
@@ -69,7 +79,10 @@ fn verifying_does_not_allocate() {
     let parties = ["https://app.example.com"];
     let verifier = Verifier::new(
         &keys,
-        VerifyOptions { authorized_parties: &parties, ..VerifyOptions::default() },
+        VerifyOptions {
+            authorized_parties: &parties,
+            ..VerifyOptions::default()
+        },
     );
     let mut buf = [0u8; verify::buffer_len(2048)];
     let (user, n) = count(|| {
@@ -99,13 +112,19 @@ struct FixedString<const N: usize> {
 }
 
 fn heapless_string<const N: usize>() -> FixedString<N> {
-    FixedString { buf: [0; N], len: 0 }
+    FixedString {
+        buf: [0; N],
+        len: 0,
+    }
 }
 
 impl<const N: usize> core::fmt::Write for FixedString<N> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         let end = self.len + s.len();
-        self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?.copy_from_slice(s.as_bytes());
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(core::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
         self.len = end;
         Ok(())
     }
