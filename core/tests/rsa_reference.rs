@@ -14,9 +14,7 @@
 use std::sync::LazyLock;
 
 use clerk_edge::rsa::cross_check::{self, Arith};
-use clerk_edge::rsa::{
-    HashAlg, MAX_MODULUS_BITS, MIN_MODULUS_BITS, RsaKeyError, RsaPublicKey,
-};
+use clerk_edge::rsa::{HashAlg, MAX_MODULUS_BITS, MIN_MODULUS_BITS, RsaKeyError, RsaPublicKey};
 use proptest::prelude::*;
 use rsa::pkcs1v15::SigningKey;
 use rsa::pkcs8::DecodePrivateKey;
@@ -144,7 +142,12 @@ fn fixtures_load_with_their_sizes() {
         (4096, 512, 65537),
     ];
     for (f, (bits, size, e)) in FIXTURES.iter().zip(expected) {
-        assert_eq!((f.key.bits(), f.key.size(), f.key.exponent()), (bits, size, e), "{}", f.name);
+        assert_eq!(
+            (f.key.bits(), f.key.size(), f.key.exponent()),
+            (bits, size, e),
+            "{}",
+            f.name
+        );
         let mut buf = [0u8; MAX_MODULUS_BITS / 8];
         assert_eq!(f.key.modulus_be(&mut buf), f.n.as_slice());
     }
@@ -212,7 +215,10 @@ fn bad_keys_are_rejected_with_the_reason() {
     };
     let key = RsaPublicKey::new(&n2048_min, 65537).unwrap();
     assert_eq!((key.bits(), key.size()), (MIN_MODULUS_BITS, 256));
-    assert_eq!(RsaPublicKey::new(&[], 65537), Err(RsaKeyError::ModulusTooSmall { bits: 0 }));
+    assert_eq!(
+        RsaPublicKey::new(&[], 65537),
+        Err(RsaKeyError::ModulusTooSmall { bits: 0 })
+    );
     assert_eq!(
         RsaPublicKey::new(&[0; 300], 65537),
         Err(RsaKeyError::ModulusTooSmall { bits: 0 })
@@ -220,19 +226,33 @@ fn bad_keys_are_rejected_with_the_reason() {
     // Even modulus.
     let mut even = n2048.clone();
     *even.last_mut().unwrap() &= 0xfe;
-    assert_eq!(RsaPublicKey::new(&even, 65537), Err(RsaKeyError::EvenModulus));
+    assert_eq!(
+        RsaPublicKey::new(&even, 65537),
+        Err(RsaKeyError::EvenModulus)
+    );
     // Exponents: even, 0, 1 are refused; odd >= 3 up to u32::MAX accepted.
     for e in [0, 1, 2, 4, 65536, u32::MAX - 1] {
-        assert_eq!(RsaPublicKey::new(&n2048, e), Err(RsaKeyError::BadExponent), "e = {e}");
+        assert_eq!(
+            RsaPublicKey::new(&n2048, e),
+            Err(RsaKeyError::BadExponent),
+            "e = {e}"
+        );
     }
     for e in [3, 5, 17, 65537, u32::MAX] {
         assert_eq!(RsaPublicKey::new(&n2048, e).unwrap().exponent(), e);
     }
     // Every arithmetic applies the same checks.
     for arith in Arith::ALL {
-        let v = |n: &[u8], e| cross_check::verify_pkcs1v15(arith, n, e, HashAlg::Sha256, &[0; 32], &[]);
-        assert_eq!(v(&n, 65537), Err(RsaKeyError::ModulusTooSmall { bits: 1024 }));
-        assert_eq!(v(&n4097, 65537), Err(RsaKeyError::ModulusTooLarge { bits: 4097 }));
+        let v =
+            |n: &[u8], e| cross_check::verify_pkcs1v15(arith, n, e, HashAlg::Sha256, &[0; 32], &[]);
+        assert_eq!(
+            v(&n, 65537),
+            Err(RsaKeyError::ModulusTooSmall { bits: 1024 })
+        );
+        assert_eq!(
+            v(&n4097, 65537),
+            Err(RsaKeyError::ModulusTooLarge { bits: 4097 })
+        );
         assert_eq!(v(&even, 65537), Err(RsaKeyError::EvenModulus));
         assert_eq!(v(&n2048, 1), Err(RsaKeyError::BadExponent));
         assert_eq!(v(&n2048, 65537), Ok(false));

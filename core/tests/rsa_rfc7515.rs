@@ -61,7 +61,10 @@ fn one_changed_byte_fails() {
     for i in 0..sig.len() {
         let mut bad = sig.clone();
         bad[i] ^= 1 << (i % 8);
-        assert!(!key.verify_pkcs1v15(HashAlg::Sha256, &digest, &bad), "signature byte {i}");
+        assert!(
+            !key.verify_pkcs1v15(HashAlg::Sha256, &digest, &bad),
+            "signature byte {i}"
+        );
     }
     // Every byte of the signing input.
     let (signing_input, _) = JWS.rsplit_once('.').unwrap();
@@ -69,7 +72,10 @@ fn one_changed_byte_fails() {
         let mut bad = signing_input.as_bytes().to_vec();
         bad[i] ^= 0x20;
         let d = Sha256::digest(&bad);
-        assert!(!key.verify_pkcs1v15(HashAlg::Sha256, &d, &sig), "input byte {i}");
+        assert!(
+            !key.verify_pkcs1v15(HashAlg::Sha256, &d, &sig),
+            "input byte {i}"
+        );
     }
     // The same signature under the other hashes, or cut short.
     assert!(!key.verify_pkcs1v15(HashAlg::Sha384, &[0; 48], &sig));

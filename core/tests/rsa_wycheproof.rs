@@ -184,7 +184,14 @@ fn rsa8192_keys_are_rejected() {
             );
             for arith in Arith::ALL {
                 assert_eq!(
-                    cross_check::verify_pkcs1v15(arith, &group.key.n, e, HashAlg::Sha256, &[0; 32], &[]),
+                    cross_check::verify_pkcs1v15(
+                        arith,
+                        &group.key.n,
+                        e,
+                        HashAlg::Sha256,
+                        &[0; 32],
+                        &[]
+                    ),
                     Err(RsaKeyError::ModulusTooLarge { bits: 8192 })
                 );
             }
