@@ -105,48 +105,100 @@ fn claim_name<'k>(key: JsonStr<'_>, scratch: &'k mut [u8; 16]) -> Option<&'k str
     key.unescape_into(scratch).ok()
 }
 
+/// Every payload member that verification or [`SessionClaims`] needs, found
+/// in one pass over the payload (a look-up per claim would rescan it).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RawClaims<'a> {
+    pub sub: Option<Value<'a>>,
+    pub aud: Option<Value<'a>>,
+    pub azp: Option<Value<'a>>,
+    pub iss: Option<Value<'a>>,
+    pub exp: Option<Value<'a>>,
+    pub nbf: Option<Value<'a>>,
+    pub iat: Option<Value<'a>>,
+    sid: Option<Value<'a>>,
+    v: Option<Value<'a>>,
+    sts: Option<Value<'a>>,
+    fva: Option<Value<'a>>,
+    act: Option<Value<'a>>,
+    org: Option<Value<'a>>,
+    fea: Option<Value<'a>>,
+    pla: Option<Value<'a>>,
+    org_id: Option<Value<'a>>,
+    org_role: Option<Value<'a>>,
+    org_slug: Option<Value<'a>>,
+    org_permissions: Option<Value<'a>>,
+}
+
+impl<'a> RawClaims<'a> {
+    /// Collects the known claims of `payload` (anything but an object has
+    /// none, as in JavaScript).
+    pub(crate) fn collect(payload: Value<'a>) -> Self {
+        let mut raw = RawClaims::default();
+        let Some(members) = payload.members() else {
+            return raw;
+        };
+        let mut scratch = [0u8; 16];
+        for (key, value) in members {
+            let slot = match claim_name(key, &mut scratch) {
+                Some("sub") => &mut raw.sub,
+                Some("aud") => &mut raw.aud,
+                Some("azp") => &mut raw.azp,
+                Some("iss") => &mut raw.iss,
+                Some("exp") => &mut raw.exp,
+                Some("nbf") => &mut raw.nbf,
+                Some("iat") => &mut raw.iat,
+                Some("sid") => &mut raw.sid,
+                Some("v") => &mut raw.v,
+                Some("sts") => &mut raw.sts,
+                Some("fva") => &mut raw.fva,
+                Some("act") => &mut raw.act,
+                Some("o") => &mut raw.org,
+                Some("fea") => &mut raw.fea,
+                Some("pla") => &mut raw.pla,
+                Some("org_id") => &mut raw.org_id,
+                Some("org_role") => &mut raw.org_role,
+                Some("org_slug") => &mut raw.org_slug,
+                Some("org_permissions") => &mut raw.org_permissions,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        raw
+    }
+}
+
 impl<'a> SessionClaims<'a> {
-    /// Reads the claims of a payload whose `sub` and `exp` were checked.
+    /// The typed claims of a payload whose `sub` and `exp` were checked.
     pub(crate) fn read(
-        payload: Value<'a>,
+        raw: &RawClaims<'a>,
         sub: &'a str,
         exp: f64,
         arena: &mut Arena<'a>,
     ) -> Result<Self, DecodeError> {
-        let mut claims = SessionClaims {
+        let mut text = |v: Option<Value<'a>>| -> Result<Option<&'a str>, DecodeError> {
+            v.map_or(Ok(None), |v| arena.string(v))
+        };
+        Ok(SessionClaims {
             sub,
             exp,
-            ..SessionClaims::default()
-        };
-        let Some(members) = payload.members() else {
-            return Ok(claims);
-        };
-        let mut scratch = [0u8; 16];
-        for (key, value) in members {
-            let Some(name) = claim_name(key, &mut scratch) else {
-                continue;
-            };
-            match name {
-                "sid" => claims.sid = arena.string(value)?,
-                "azp" => claims.azp = arena.string(value)?,
-                "iss" => claims.iss = arena.string(value)?,
-                "nbf" => claims.nbf = value.as_f64(),
-                "iat" => claims.iat = value.as_f64(),
-                "v" => claims.v = value.as_f64(),
-                "sts" => claims.sts = arena.string(value)?,
-                "fva" => claims.fva = Some(value),
-                "act" => claims.act = Some(value),
-                "o" => claims.org = OrgClaims::read(value, arena)?,
-                "fea" => claims.fea = arena.string(value)?,
-                "pla" => claims.pla = arena.string(value)?,
-                "org_id" => claims.org_id = arena.string(value)?,
-                "org_role" => claims.org_role = arena.string(value)?,
-                "org_slug" => claims.org_slug = arena.string(value)?,
-                "org_permissions" => claims.org_permissions = Some(value),
-                _ => {}
-            }
-        }
-        Ok(claims)
+            sid: text(raw.sid)?,
+            azp: text(raw.azp)?,
+            iss: text(raw.iss)?,
+            sts: text(raw.sts)?,
+            fea: text(raw.fea)?,
+            pla: text(raw.pla)?,
+            org_id: text(raw.org_id)?,
+            org_role: text(raw.org_role)?,
+            org_slug: text(raw.org_slug)?,
+            nbf: raw.nbf.and_then(|v| v.as_f64()),
+            iat: raw.iat.and_then(|v| v.as_f64()),
+            v: raw.v.and_then(|v| v.as_f64()),
+            fva: raw.fva,
+            act: raw.act,
+            org_permissions: raw.org_permissions,
+            org: raw.org.map_or(Ok(None), |o| OrgClaims::read(o, arena))?,
+        })
     }
 
     /// Clerk's claims version: `v` is the number 2 for v2 tokens.

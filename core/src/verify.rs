@@ -6,7 +6,7 @@
 //! and only then look at the claims (`sub`, `aud`, `azp`, `iss`, `exp`,
 //! `nbf`, `iat`).
 
-use crate::claims::{Arena, SessionClaims};
+use crate::claims::{Arena, RawClaims, SessionClaims};
 use crate::error::{Segment, TokenError};
 use crate::header::{self, Header};
 use crate::jsdate;
@@ -299,11 +299,12 @@ impl<'a> Verifier<'a> {
         }
 
         let payload = decoded.payload;
-        let (sub, exp) = self.check_claims(payload, now_ms)?;
+        let raw = RawClaims::collect(payload);
+        let (sub, exp) = self.check_claims(&raw, now_ms)?;
         let mut arena = Arena::new(decoded.rest);
         let sub = arena.text(sub).map_err(TokenError::Decode)?;
         let claims =
-            SessionClaims::read(payload, sub, exp, &mut arena).map_err(TokenError::Decode)?;
+            SessionClaims::read(&raw, sub, exp, &mut arena).map_err(TokenError::Decode)?;
         if !known && let Some(cache) = self.signature_cache {
             cache.insert(token, jsdate::seconds_to_ms(exp));
         }
@@ -355,21 +356,21 @@ impl<'a> Verifier<'a> {
     /// Clerk's claim checks, in order; returns `sub` and `exp`.
     fn check_claims<'t>(
         &'t self,
-        payload: Value<'t>,
+        raw: &RawClaims<'t>,
         now_ms: i64,
     ) -> Result<(json::JsonStr<'t>, f64), TokenError<'t>> {
         let opts = &self.options;
-        let sub_value = payload.get("sub");
+        let sub_value = raw.sub;
         let sub = sub_value
             .and_then(|v| v.as_str())
             .ok_or(TokenError::Subject(sub_value))?;
 
-        if let Some(aud) = payload.get("aud") {
+        if let Some(aud) = raw.aud {
             check_audience(aud, opts.audience)?;
         }
 
         if !opts.authorized_parties.is_empty() {
-            let azp = payload.get("azp");
+            let azp = raw.azp;
             let authorized = azp.and_then(|v| v.as_str()).is_some_and(|azp| {
                 !azp.escaped().is_empty() && opts.authorized_parties.iter().any(|p| azp.eq_str(p))
             });
@@ -379,7 +380,7 @@ impl<'a> Verifier<'a> {
         }
 
         if let Some(issuer) = opts.issuer.filter(|i| !i.is_empty()) {
-            let iss = payload.get("iss");
+            let iss = raw.iss;
             if !iss
                 .and_then(|v| v.as_str())
                 .is_some_and(|s| s.eq_str(issuer))
@@ -393,7 +394,7 @@ impl<'a> Verifier<'a> {
         // comparison passes. Here the numbers are compared as they are.
         let now = now_ms as f64;
         let skew = opts.clock_skew_ms as f64;
-        let exp_value = payload.get("exp");
+        let exp_value = raw.exp;
         let exp = exp_value
             .and_then(|v| v.as_f64())
             .ok_or(TokenError::ExpiryType(exp_value))?;
@@ -401,13 +402,13 @@ impl<'a> Verifier<'a> {
         if exp_ms <= now - skew {
             return Err(TokenError::Expired { exp_ms, now_ms });
         }
-        if let Some(nbf) = payload.get("nbf") {
+        if let Some(nbf) = raw.nbf {
             let nbf_ms = jsdate::seconds_to_ms(nbf.as_f64().ok_or(TokenError::NotBeforeType(nbf))?);
             if nbf_ms > now + skew {
                 return Err(TokenError::NotActiveYet { nbf_ms, now_ms });
             }
         }
-        if let Some(iat) = payload.get("iat") {
+        if let Some(iat) = raw.iat {
             let iat_ms = jsdate::seconds_to_ms(iat.as_f64().ok_or(TokenError::IssuedAtType(iat))?);
             if iat_ms > now + skew {
                 return Err(TokenError::IssuedInTheFuture { iat_ms, now_ms });

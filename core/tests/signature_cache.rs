@@ -74,7 +74,7 @@ fn a_hit_skips_the_rsa_operation_and_nothing_else() {
     let mut forged = token.clone();
     forged.truncate(token.rfind('.').unwrap() + 1);
     forged.push_str(&"A".repeat(342));
-    forged.push_str("Q");
+    forged.push('Q');
     let keys = [JwtKey::parse(include_str!("data/keys/main.public.pem")).unwrap()];
     let memo = Memo::default();
     let verifier = Verifier::new(&keys, VerifyOptions::default()).with_signature_cache(&memo);
