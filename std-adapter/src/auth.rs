@@ -1,41 +1,21 @@
-//! The auth object attached to every request: Clerk's `getAuth(req)`.
+//! The auth object attached to every request: Clerk's `getAuth(req)`,
+//! owned, so handlers can keep it.
 //!
-//! A signed-in [`Auth`] shares one [`Session`] per token (an `Arc` from the
-//! verified-token cache), so attaching it to a request copies no claims.
+//! Every answer comes from the core (`clerk_edge::Auth`, Clerk's
+//! `toAuth()` and `has()`): the typed claims are copied once per request;
+//! organization fields, permission and role checks, features, plans and
+//! the `toAuth()` JSON are asked of the core when called, by re-reading the
+//! verified token (no RSA: the token is known to have verified; about a
+//! microsecond).
 
-use serde_json::{Map, Value};
+use crate::clerk::with_buffer;
+use clerk_edge::verify::{self, SignatureCache};
+use clerk_edge::{Algorithms, JwtKey, Verified, Verifier, VerifyOptions};
+use serde_json::Value;
 use std::borrow::Cow;
-use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-/// Clerk's request status (`signed-in`, `signed-out`, `handshake`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AuthStatus {
-    /// A valid session token was presented.
-    SignedIn,
-    /// No usable session token; see the reason.
-    SignedOut,
-    /// A browser page load whose session must be refreshed through Clerk's
-    /// handshake redirect.
-    Handshake,
-}
-
-impl AuthStatus {
-    /// Clerk's spelling, as in the `x-clerk-auth-status` header.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            AuthStatus::SignedIn => "signed-in",
-            AuthStatus::SignedOut => "signed-out",
-            AuthStatus::Handshake => "handshake",
-        }
-    }
-}
-
-impl fmt::Display for AuthStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use clerk_edge::request::Status as AuthStatus;
 
 /// The compact organization claim `o` of v2 tokens.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -118,55 +98,84 @@ impl Claims {
             org_slug: owned(c.org_slug),
         }
     }
-
-    /// Clerk's claims version test: `v` is the number 2.
-    pub fn is_v2(&self) -> bool {
-        self.v == Some(2.0)
-    }
 }
 
-/// Organization fields as Clerk's `toAuth()` derives them.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct OrgFields {
+/// What the core's `toAuth()` made of a verified session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Standing {
+    /// Signed in.
+    Active,
+    /// `sts` is `pending`: signed out, `sessionStatus` `pending`.
+    Pending,
+    /// `toAuth()` throws (a malformed `fea`): Clerk's error text.
+    Invalid(String),
+}
+
+/// Organization fields from the core's `toAuth()`.
+#[derive(Debug, Default)]
+struct Org {
     id: Option<String>,
-    role: Option<String>,
     slug: Option<String>,
-    /// `None` = undefined in Clerk's object (no organization).
-    permissions: Option<Vec<String>>,
+    role: Option<String>,
+    permissions: Vec<String>,
 }
 
-/// One verified session token: typed claims, the derived `toAuth()` fields
-/// and the whole payload. Built once per token, then shared.
+/// One verified session token: its typed claims, and the token itself, from
+/// which the core answers everything else.
 #[derive(Debug)]
 pub struct Session {
+    token: Box<str>,
+    /// The clock the token was verified at (re-reading uses it).
+    at_ms: i64,
     claims: Claims,
-    payload: Value,
-    org: Result<OrgFields, String>,
-    /// Permission check index: `org:feature:perm` strings, sorted.
-    sorted_permissions: Vec<String>,
+    standing: Standing,
+    payload: OnceLock<Value>,
+    org: OnceLock<Org>,
+}
+
+/// Vouches for the one token a [`Session`] was built from, which verified.
+struct KnownToken<'t>(&'t str);
+
+impl SignatureCache for KnownToken<'_> {
+    fn contains(&self, token: &str) -> bool {
+        token == self.0
+    }
+    fn insert(&self, _: &str, _: f64) {}
+}
+
+/// A key for re-reading: the verifier needs one, but never consults it for
+/// a token its cache vouches for.
+fn placeholder_keys() -> &'static [JwtKey] {
+    static KEYS: OnceLock<Vec<JwtKey>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        JwtKey::from_modulus(&[0xff; 256], 65_537)
+            .map(|k| vec![k])
+            .unwrap_or_default()
+    })
 }
 
 impl Session {
-    /// Builds the session from typed claims and the payload (a JSON object).
-    pub fn new(claims: Claims, payload: Value) -> Self {
-        let org = org_fields(&claims, &payload);
-        let mut sorted_permissions = org
-            .as_ref()
-            .ok()
-            .and_then(|o| o.permissions.clone())
-            .unwrap_or_default();
-        sorted_permissions.sort_unstable();
+    /// A session for `token`, which the core verified at `at_ms` into
+    /// `verified`.
+    pub(crate) fn new(token: &str, at_ms: i64, verified: &Verified<'_>) -> Self {
+        let standing = match clerk_edge::Auth::from_verified(verified) {
+            Ok(a) if a.is_authenticated() => Standing::Active,
+            Ok(_) => Standing::Pending,
+            Err(e) => Standing::Invalid(e.to_string()),
+        };
         Session {
-            claims,
-            payload,
-            org,
-            sorted_permissions,
+            token: token.into(),
+            at_ms,
+            claims: Claims::from_core(&verified.claims),
+            standing,
+            payload: OnceLock::new(),
+            org: OnceLock::new(),
         }
     }
 
-    /// Builds the session from a token the core verified.
-    pub fn from_verified(v: &clerk_edge::Verified<'_>) -> Self {
-        Session::new(Claims::from_core(&v.claims), payload_value(v.payload))
+    /// The session token.
+    pub fn token(&self) -> &str {
+        &self.token
     }
 
     /// The typed claims.
@@ -176,21 +185,89 @@ impl Session {
 
     /// The whole payload, for custom claims (`session.payload()["role"]`).
     pub fn payload(&self) -> &Value {
-        &self.payload
+        self.payload.get_or_init(|| {
+            self.with_verified(|v| payload_value(v.payload))
+                .unwrap_or(Value::Null)
+        })
     }
 
-    /// Why Clerk's `toAuth()` would throw for this token (a malformed `fea`).
+    /// Why Clerk's `toAuth()` throws for this token (a malformed `fea`).
     pub fn auth_error(&self) -> Option<&str> {
-        self.org.as_ref().err().map(String::as_str)
+        match &self.standing {
+            Standing::Invalid(e) => Some(e),
+            _ => None,
+        }
     }
 
-    /// `sts == "pending"`: Clerk treats the session as signed out.
+    /// `sts` is `pending`: Clerk treats the session as signed out.
     pub fn is_pending(&self) -> bool {
-        self.claims.sts.as_deref() == Some("pending")
+        self.standing == Standing::Pending
+    }
+
+    /// Re-reads the verified token with the core: the claims checks passed
+    /// at `at_ms`, and pass again with an unbounded clock skew; the
+    /// signature is vouched for.
+    fn with_verified<R>(&self, f: impl FnOnce(&Verified<'_>) -> R) -> Option<R> {
+        let known = KnownToken(&self.token);
+        let options = VerifyOptions {
+            clock_skew_ms: i64::MAX,
+            algorithms: Algorithms::ALL_RSA,
+            ..VerifyOptions::default()
+        };
+        let verifier = Verifier::new(placeholder_keys(), options).with_signature_cache(&known);
+        let len = verify::buffer_len(self.token.len());
+        with_buffer(len, |buf| {
+            verifier
+                .verify(&self.token, self.at_ms, buf)
+                .ok()
+                .map(|v| f(&v))
+        })
+    }
+
+    /// The core's auth object for this session (Clerk's `toAuth()`).
+    fn with_auth<R>(&self, f: impl FnOnce(&clerk_edge::Auth<'_>) -> R) -> Option<R> {
+        self.with_verified(|v| clerk_edge::Auth::from_verified(v).ok().map(|a| f(&a)))
+            .flatten()
+    }
+
+    fn org(&self) -> &Org {
+        self.org.get_or_init(|| {
+            self.with_auth(|a| Org {
+                id: owned(a.org_id()),
+                slug: owned(a.org_slug()),
+                role: a.org_role().map(|r| r.to_string()),
+                permissions: match a.org_permissions() {
+                    clerk_edge::auth::OrgPermissions::Computed(p) => {
+                        p.iter().map(|p| p.to_string()).collect()
+                    }
+                    clerk_edge::auth::OrgPermissions::AsIssued(list) => list
+                        .elements()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|e| match payload_value(e) {
+                            Value::String(s) => Some(s),
+                            _ => None,
+                        })
+                        .collect(),
+                    clerk_edge::auth::OrgPermissions::None => Vec::new(),
+                },
+            })
+            .unwrap_or_default()
+        })
+    }
+
+    /// Clerk's `toAuth()` as JSON (signed out for a pending session).
+    fn auth_json(&self) -> Option<Value> {
+        self.with_auth(|a| {
+            let mut text = String::new();
+            a.write_json(&mut text).ok().map(|()| text)
+        })
+        .flatten()
+        .and_then(|text| serde_json::from_str(&text).ok())
     }
 }
 
-/// The payload as a `serde_json` value, in document order.
+/// A JSON value of the core as a `serde_json` value, in document order.
 pub(crate) fn payload_value(v: clerk_edge::json::Value<'_>) -> Value {
     if let Ok(value) = serde_json::from_str(v.raw()) {
         return value;
@@ -205,94 +282,15 @@ pub(crate) fn payload_value(v: clerk_edge::json::Value<'_>) -> Value {
     Value::Null
 }
 
-/// `toAuth()`'s organization mapping (clerk-semantics §7.2–7.4).
-fn org_fields(claims: &Claims, payload: &Value) -> Result<OrgFields, String> {
-    if !claims.is_v2() {
-        let permissions = payload.get("org_permissions").map(|p| match p {
-            Value::Array(items) => items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_owned))
-                .collect(),
-            _ => Vec::new(),
-        });
-        return Ok(OrgFields {
-            id: claims.org_id.clone(),
-            role: claims.org_role.clone(),
-            slug: claims.org_slug.clone(),
-            permissions,
-        });
-    }
-    // `fea` is parsed (and may throw) whenever `o` is present.
-    let Some(org) = claims.org.as_ref().filter(|_| js_truthy(payload.get("o"))) else {
-        return Ok(OrgFields::default());
-    };
-    let permissions = org_permissions(
-        claims.fea.as_deref(),
-        org.permissions.as_deref(),
-        org.feature_permission_map.as_deref(),
-    )?;
-    Ok(OrgFields {
-        id: org.id.clone(),
-        role: org
-            .role
-            .as_deref()
-            .filter(|r| !r.is_empty())
-            .map(|r| format!("org:{r}")),
-        slug: org.slug.clone(),
-        permissions: Some(permissions),
-    })
-}
-
-fn js_truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(_) => true,
-    }
-}
-
-/// Expands `fea` / `o.per` / `o.fpm` into `org:<feature>:<permission>`.
-fn org_permissions(
-    fea: Option<&str>,
-    per: Option<&str>,
-    fpm: Option<&str>,
-) -> Result<Vec<String>, String> {
-    let mut org_features = Vec::new();
-    if let Some(fea) = fea {
-        for item in fea.split(',').map(str::trim) {
-            let Some((scope, name)) = item.split_once(':') else {
-                return Err(format!("Invalid claim element (missing colon): {item}"));
-            };
-            if matches!(scope, "o" | "ou" | "uo") {
-                org_features.push(name);
-            }
-        }
-    }
-    let (Some(per), Some(fpm)) = (per, fpm) else {
-        return Ok(Vec::new());
-    };
-    let names: Vec<&str> = per.split(',').collect();
-    let mut out = Vec::new();
-    for (feature, bits) in org_features.iter().zip(fpm.split(',')) {
-        let bits: u64 = bits.trim().parse().unwrap_or(0);
-        for (j, perm) in names.iter().enumerate() {
-            if j < 64 && bits & (1u64 << j) != 0 {
-                out.push(format!("org:{feature}:{perm}"));
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// Why a request is not signed in: Clerk's reason and message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct SignedOut {
     pub(crate) status: AuthStatus,
     pub(crate) reason: Cow<'static, str>,
     pub(crate) message: Cow<'static, str>,
-    pub(crate) session_status: Option<String>,
+    /// A verified session that Clerk does not count as signed in (pending,
+    /// or one `toAuth()` cannot map).
+    pub(crate) session: Option<Arc<Session>>,
 }
 
 impl SignedOut {
@@ -305,7 +303,7 @@ impl SignedOut {
             status: AuthStatus::SignedOut,
             reason: reason.into(),
             message: message.into(),
-            session_status: None,
+            session: None,
         }
     }
 
@@ -316,7 +314,7 @@ impl SignedOut {
             message: Cow::Borrowed(
                 "No Auth on this request: add ClerkLayer in front of this handler.",
             ),
-            session_status: None,
+            session: None,
         }
     }
 }
@@ -346,22 +344,22 @@ impl Auth {
         Auth::SignedOut(SignedOut::new(reason, message))
     }
 
-    /// The auth for a verified session: signed in, unless the session is
-    /// pending (Clerk's default `treatPendingAsSignedOut`) or its claims
-    /// cannot be mapped (then `unexpected-error`).
+    /// The auth for a verified session, as the core's `toAuth()` sees it:
+    /// signed in, unless the session is pending (Clerk's default
+    /// `treatPendingAsSignedOut`) or its claims cannot be mapped (then
+    /// `unexpected-error`).
     pub fn from_session(session: Arc<Session>) -> Self {
-        if session.is_pending() {
-            return Auth::SignedOut(SignedOut {
-                status: AuthStatus::SignedOut,
-                reason: Cow::Borrowed(""),
-                message: Cow::Borrowed(""),
-                session_status: Some("pending".to_owned()),
-            });
-        }
-        if let Some(err) = session.auth_error() {
-            return Auth::signed_out("unexpected-error", err.to_owned());
-        }
-        Auth::SignedIn(session)
+        let (reason, message) = match &session.standing {
+            Standing::Active => return Auth::SignedIn(session),
+            Standing::Pending => (Cow::Borrowed(""), Cow::Borrowed("")),
+            Standing::Invalid(e) => (Cow::Borrowed("unexpected-error"), Cow::Owned(e.clone())),
+        };
+        Auth::SignedOut(SignedOut {
+            status: AuthStatus::SignedOut,
+            reason,
+            message,
+            session: Some(session),
+        })
     }
 
     /// `true` for a verified, active session.
@@ -385,8 +383,13 @@ impl Auth {
         }
     }
 
-    fn org(&self) -> Option<&OrgFields> {
-        self.session().and_then(|s| s.org.as_ref().ok())
+    /// The verified session token behind this auth: the signed-in one, or
+    /// one Clerk does not count as signed in (pending, unmappable claims).
+    pub fn verified_session(&self) -> Option<&Session> {
+        match self {
+            Auth::SignedIn(s) => Some(s),
+            Auth::SignedOut(s) => s.session.as_deref(),
+        }
     }
 
     /// `userId` (`sub`).
@@ -403,55 +406,69 @@ impl Auth {
     pub fn session_status(&self) -> Option<&str> {
         match self {
             Auth::SignedIn(s) => s.claims.sts.as_deref(),
-            Auth::SignedOut(s) => s.session_status.as_deref(),
+            Auth::SignedOut(s) => s
+                .session
+                .as_deref()
+                .filter(|s| s.is_pending())
+                .and_then(|s| s.claims.sts.as_deref()),
         }
     }
 
     /// `orgId` of the active organization.
     pub fn org_id(&self) -> Option<&str> {
-        self.org().and_then(|o| o.id.as_deref())
-    }
-
-    /// `orgRole`, e.g. `org:admin`.
-    pub fn org_role(&self) -> Option<&str> {
-        self.org().and_then(|o| o.role.as_deref())
+        self.session().and_then(|s| s.org().id.as_deref())
     }
 
     /// `orgSlug`.
     pub fn org_slug(&self) -> Option<&str> {
-        self.org().and_then(|o| o.slug.as_deref())
+        self.session().and_then(|s| s.org().slug.as_deref())
+    }
+
+    /// `orgRole`, e.g. `org:admin`.
+    pub fn org_role(&self) -> Option<&str> {
+        self.session().and_then(|s| s.org().role.as_deref())
     }
 
     /// `orgPermissions`, e.g. `["org:reports:read"]` (empty without one).
     pub fn org_permissions(&self) -> &[String] {
-        self.org()
-            .and_then(|o| o.permissions.as_deref())
-            .unwrap_or(&[])
+        self.session().map_or(&[], |s| &s.org().permissions)
     }
 
-    /// Whether the active organization grants `permission`
-    /// (`org:<feature>:<permission>`).
+    /// Asks the core's `toAuth()` of the signed-in session.
+    fn ask(&self, f: impl FnOnce(&clerk_edge::Auth<'_>) -> bool) -> bool {
+        self.session().and_then(|s| s.with_auth(f)).unwrap_or(false)
+    }
+
+    /// Clerk's `has({ permission })`: the active organization grants
+    /// `permission` (`org:<feature>:<permission>`; `org:` may be left out).
     pub fn has_permission(&self, permission: &str) -> bool {
-        self.session().is_some_and(|s| {
-            s.sorted_permissions
-                .binary_search_by(|p| p.as_str().cmp(permission))
-                .is_ok()
-        })
+        self.ask(|a| a.has_permission(permission))
     }
 
-    /// Whether the member's organization role is `role` (`org:admin`).
+    /// Clerk's `has({ role })`: the member's organization role is `role`
+    /// (`org:admin` or `admin`).
     pub fn has_role(&self, role: &str) -> bool {
-        self.org_role() == Some(role)
+        self.ask(|a| a.has_role(role))
+    }
+
+    /// Clerk's `has({ feature })` (`name`, or `o:name` / `u:name`).
+    pub fn has_feature(&self, feature: &str) -> bool {
+        self.ask(|a| a.has_feature(feature))
+    }
+
+    /// Clerk's `has({ plan })`.
+    pub fn has_plan(&self, plan: &str) -> bool {
+        self.ask(|a| a.has_plan(plan))
     }
 
     /// `actor` (`act`), for impersonation sessions.
     pub fn actor(&self) -> Option<&Value> {
-        self.session().and_then(|s| s.payload.get("act"))
+        self.claim("act")
     }
 
     /// `factorVerificationAge` (`fva`), minutes since each factor.
     pub fn factor_verification_age(&self) -> Option<&Value> {
-        self.session().and_then(|s| s.payload.get("fva"))
+        self.claim("fva")
     }
 
     /// The typed claims.
@@ -461,7 +478,7 @@ impl Auth {
 
     /// One claim of the payload, including custom claims.
     pub fn claim(&self, name: &str) -> Option<&Value> {
-        self.session().and_then(|s| s.payload.get(name))
+        self.session().and_then(|s| s.payload().get(name))
     }
 
     /// Clerk's reason when not signed in (`token-expired`, ...).
@@ -481,121 +498,16 @@ impl Auth {
     }
 
     /// The auth object as Clerk's `toAuth()` shows it (`userId`, `orgId`,
-    /// ..., `sessionClaims`); absent keys are JavaScript's `undefined`.
+    /// ..., `sessionClaims`), written by the core.
     pub fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("tokenType".into(), "session_token".into());
-        let session = match self {
-            Auth::SignedIn(s) => s,
-            Auth::SignedOut(s) => {
-                m.insert("isAuthenticated".into(), false.into());
-                for k in ["userId", "sessionId"] {
-                    m.insert(k.into(), Value::Null);
-                }
-                m.insert(
-                    "sessionStatus".into(),
-                    s.session_status.clone().map_or(Value::Null, Value::String),
-                );
-                for k in [
-                    "orgId",
-                    "orgRole",
-                    "orgSlug",
-                    "orgPermissions",
-                    "factorVerificationAge",
-                    "actor",
-                ] {
-                    m.insert(k.into(), Value::Null);
-                }
-                m.insert("sessionClaims".into(), Value::Null);
-                return Value::Object(m);
-            }
+        let from_session = match self {
+            Auth::SignedIn(s) => s.auth_json(),
+            Auth::SignedOut(s) => s.session.as_deref().and_then(Session::auth_json),
         };
-        let p = &session.payload;
-        let get = |k: &str| p.get(k).cloned();
-        m.insert("isAuthenticated".into(), true.into());
-        m.insert("userId".into(), get("sub").unwrap_or(Value::Null));
-        if let Some(sid) = get("sid") {
-            m.insert("sessionId".into(), sid);
-        }
-        m.insert(
-            "sessionStatus".into(),
-            get("sts").filter(|v| !v.is_null()).unwrap_or(Value::Null),
-        );
-        if let Ok(org) = &session.org {
-            let opt = |v: &Option<String>| v.clone().map(Value::String);
-            if session.claims.is_v2() {
-                if let Some(id) = opt(&org.id) {
-                    m.insert("orgId".into(), id);
-                }
-                if let Some(role) = opt(&org.role) {
-                    m.insert("orgRole".into(), role);
-                }
-                if let Some(slug) = opt(&org.slug) {
-                    m.insert("orgSlug".into(), slug);
-                }
-                if let Some(perms) = &org.permissions {
-                    m.insert("orgPermissions".into(), perms.clone().into());
-                }
-            } else {
-                for (k, claim) in [
-                    ("orgId", "org_id"),
-                    ("orgRole", "org_role"),
-                    ("orgSlug", "org_slug"),
-                    ("orgPermissions", "org_permissions"),
-                ] {
-                    if let Some(v) = get(claim) {
-                        m.insert(k.into(), v);
-                    }
-                }
-            }
-        }
-        m.insert(
-            "factorVerificationAge".into(),
-            get("fva").filter(|v| !v.is_null()).unwrap_or(Value::Null),
-        );
-        if let Some(act) = get("act") {
-            m.insert("actor".into(), act);
-        }
-        m.insert("sessionClaims".into(), p.clone());
-        Value::Object(m)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
-    use super::*;
-
-    #[test]
-    fn permissions_follow_org_features_lsb_first() {
-        let p = org_permissions(
-            Some("ou:reports,u:beta,o:teams"),
-            Some("read,write,delete"),
-            Some("5,2"),
-        )
-        .unwrap();
-        assert_eq!(
-            p,
-            ["org:reports:read", "org:reports:delete", "org:teams:write"]
-        );
-        assert!(org_permissions(Some("articles"), None, None).is_err());
-        assert!(
-            org_permissions(Some("o:a"), None, Some("1"))
-                .unwrap()
-                .is_empty()
-        );
-    }
-
-    #[test]
-    fn pending_is_signed_out_with_status() {
-        let claims = Claims {
-            sub: "user_1".into(),
-            sts: Some("pending".into()),
-            ..Claims::default()
-        };
-        let auth = Auth::from_session(Arc::new(Session::new(claims, Value::Null)));
-        assert!(!auth.is_signed_in());
-        assert_eq!(auth.session_status(), Some("pending"));
-        assert_eq!(auth.to_json()["sessionStatus"], "pending");
+        from_session.unwrap_or_else(|| {
+            let mut text = String::new();
+            let _ = clerk_edge::Auth::signed_out().write_json(&mut text);
+            serde_json::from_str(&text).unwrap_or(Value::Null)
+        })
     }
 }

@@ -21,7 +21,6 @@ use crate::auth::Auth;
 use axum_core::extract::FromRequestParts;
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
-use http::{HeaderValue, StatusCode};
 use std::convert::Infallible;
 
 /// The request's [`Auth`], signed in or not (reason `clerk-layer-missing`
@@ -52,31 +51,10 @@ pub struct RequireAuth(pub Auth);
 pub struct Unauthorized(pub Auth);
 
 impl IntoResponse for Unauthorized {
+    /// The layer's required-mode 401: JSON `{"error","reason","message"}`
+    /// and Clerk's `x-clerk-auth-*` headers.
     fn into_response(self) -> Response {
-        let reason = self.0.reason().unwrap_or("");
-        let body = serde_json::json!({
-            "error": "unauthorized",
-            "reason": reason,
-            "message": self.0.message().unwrap_or(""),
-        });
-        let mut resp = Response::new(axum_core::body::Body::from(body.to_string()));
-        *resp.status_mut() = StatusCode::UNAUTHORIZED;
-        let h = resp.headers_mut();
-        h.insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        h.insert(
-            "x-clerk-auth-status",
-            HeaderValue::from_static("signed-out"),
-        );
-        if let Some(v) = (!reason.is_empty())
-            .then(|| crate::request::to_latin1(reason))
-            .flatten()
-        {
-            h.insert("x-clerk-auth-reason", v);
-        }
-        resp
+        crate::layer::unauthorized(&self.0, http::HeaderMap::new()).map(axum_core::body::Body::new)
     }
 }
 

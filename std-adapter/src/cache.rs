@@ -1,85 +1,45 @@
 //! The verified-token cache: a session token is sent with every request
-//! for about a minute, so its second verification should cost a hash and a
-//! lookup, not an RSA operation.
+//! for about a minute, so its second verification should not cost an RSA
+//! operation.
+//!
+//! It plugs into the core as a [`SignatureCache`]: it remembers only "this
+//! exact token's signature verified with this key set" and the token's
+//! `exp`. Everything else (decoding, `azp`, `exp`/`nbf`/`iat` against the
+//! clock, Clerk's request rules, `toAuth()`) is the core's, on every request.
 //!
 //! - Key: a keyed 64-bit hash of the whole token (foldhash with a per-process
 //!   random seed; about 0.1 µs for 1 KB, against ~0.7 µs for SHA-256), then
-//!   a full byte comparison with the stored token on every hit, so a hash
-//!   collision can never return another token's claims.
-//! - Value: the verified [`Session`] and its time claims. `exp`, `nbf` and
-//!   `iat` are checked against the clock on every hit; everything else the
-//!   core checked (signature, `azp`, `aud`, `iss`, algorithm) depends only on
-//!   the token and on options that are fixed for the cache's owner.
+//!   a full byte comparison with the stored token, so a hash collision can
+//!   never vouch for another token.
+//! - Key sets: every entry carries the generation of the key set it was
+//!   verified with, and only answers for that generation. When the JWKS
+//!   source's keys change (rotation), the generation moves on and the cache
+//!   is cleared, so a token signed by a removed key is checked against the
+//!   new keys (and refused) even if it was cached.
 //! - Bounded: a fixed number of entries spread over [`SHARDS`] mutex-guarded
-//!   `hashbrown` tables (a critical section is one probe and an `Arc`
-//!   clone). A full shard first drops expired entries, then a quarter of
-//!   its entries in table order, which is effectively random.
-//!
-//! Only successes are cached, and only after the request-level checks that
-//! depend on the token alone (machine-token detection) have passed.
+//!   `hashbrown` tables (a critical section is one probe and a compare). A
+//!   full shard first drops expired entries, then a quarter of its entries
+//!   in table order, which is effectively random.
 
-use crate::auth::Session;
+use clerk_edge::verify::SignatureCache;
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 /// Number of independently locked shards.
 pub const SHARDS: usize = 16;
 
-/// Default capacity, in tokens (about 3 KB each with claims).
+/// Default capacity, in tokens (about 1 KB each).
 pub const DEFAULT_CAPACITY: usize = 8192;
-
-/// A verified token's claims plus the times to re-check on every hit.
-#[derive(Clone, Debug)]
-pub struct CachedToken {
-    /// The verified session.
-    pub session: Arc<Session>,
-    /// `exp`, in ms, as Clerk computes it (`trunc(exp) * 1000`).
-    pub exp_ms: f64,
-    /// `nbf`, in ms.
-    pub nbf_ms: Option<f64>,
-    /// `iat`, in ms.
-    pub iat_ms: Option<f64>,
-}
-
-impl CachedToken {
-    /// Wraps a verified session.
-    pub fn new(session: Arc<Session>) -> Self {
-        let c = session.claims();
-        CachedToken {
-            exp_ms: seconds_to_ms(c.exp),
-            nbf_ms: c.nbf.map(seconds_to_ms),
-            iat_ms: c.iat.map(seconds_to_ms),
-            session,
-        }
-    }
-}
-
-/// JavaScript's `new Date(0).setUTCSeconds(s)`: truncated seconds in ms.
-pub(crate) fn seconds_to_ms(s: f64) -> f64 {
-    s.trunc() * 1000.0
-}
-
-/// A cache hit: the session and the times to check.
-#[derive(Clone, Debug)]
-pub struct Hit {
-    /// The verified session.
-    pub session: Arc<Session>,
-    /// `exp` in ms.
-    pub exp_ms: f64,
-    /// `nbf` in ms.
-    pub nbf_ms: Option<f64>,
-    /// `iat` in ms.
-    pub iat_ms: Option<f64>,
-}
 
 struct Entry {
     hash: u64,
     token: Box<str>,
-    value: CachedToken,
+    exp_ms: f64,
+    generation: u64,
 }
 
-/// A bounded map from session token to its verified claims.
+/// A bounded set of tokens whose signature verified.
 pub struct TokenCache {
     shards: [Mutex<HashTable<Entry>>; SHARDS],
     per_shard: usize,
@@ -89,7 +49,7 @@ pub struct TokenCache {
 impl std::fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenCache")
-            .field("capacity", &(self.per_shard * SHARDS))
+            .field("capacity", &self.capacity())
             .field("len", &self.len())
             .finish()
     }
@@ -104,16 +64,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl TokenCache {
     /// A cache for about `capacity` tokens (at least one per shard).
     pub fn new(capacity: usize) -> Self {
-        let per_shard = capacity.div_ceil(SHARDS).max(1);
         TokenCache {
             shards: std::array::from_fn(|_| Mutex::new(HashTable::new())),
-            per_shard,
+            per_shard: capacity.div_ceil(SHARDS).max(1),
             hasher: foldhash::fast::RandomState::default(),
         }
     }
 
-    /// The lookup key of `token`; compute it once per request.
-    pub fn hash(&self, token: &str) -> u64 {
+    fn hash(&self, token: &str) -> u64 {
         self.hasher.hash_one(token.as_bytes())
     }
 
@@ -125,27 +83,22 @@ impl TokenCache {
         self.shards.get(i).unwrap_or(first)
     }
 
-    /// The cached verdict for `token` (whose [`hash`](Self::hash) is `hash`).
-    /// A hit clones only the session's `Arc` (one reference count touched on
-    /// the hot path) and copies the times.
-    pub fn get(&self, hash: u64, token: &str) -> Option<Hit> {
-        let shard = lock(self.shard(hash));
-        shard
+    /// Whether `token` verified with the key set of `generation`.
+    pub fn contains(&self, token: &str, generation: u64) -> bool {
+        let hash = self.hash(token);
+        lock(self.shard(hash))
             .find(hash, |e| e.hash == hash && *e.token == *token)
-            .map(|e| Hit {
-                session: Arc::clone(&e.value.session),
-                exp_ms: e.value.exp_ms,
-                nbf_ms: e.value.nbf_ms,
-                iat_ms: e.value.iat_ms,
-            })
+            .is_some_and(|e| e.generation == generation)
     }
 
-    /// Remembers a verified token; `now_ms - skew_ms` is the expiry cut-off
-    /// used to make room.
-    pub fn insert(&self, hash: u64, token: &str, value: CachedToken, expired_before_ms: f64) {
+    /// Remembers that `token` (expiring at `exp_ms`) verified with the key
+    /// set of `generation`; entries with `exp_ms <= expired_before_ms` are
+    /// the first to go when a shard is full.
+    pub fn insert(&self, token: &str, exp_ms: f64, generation: u64, expired_before_ms: f64) {
+        let hash = self.hash(token);
         let mut shard = lock(self.shard(hash));
         if shard.len() >= self.per_shard {
-            shard.retain(|e| e.value.exp_ms > expired_before_ms);
+            shard.retain(|e| e.exp_ms > expired_before_ms && e.generation == generation);
         }
         if shard.len() >= self.per_shard {
             let keep = self.per_shard - self.per_shard / 4 - 1;
@@ -156,18 +109,29 @@ impl TokenCache {
             });
         }
         match shard.find_mut(hash, |e| e.hash == hash && *e.token == *token) {
-            Some(e) => e.value = value,
+            Some(e) => {
+                e.exp_ms = exp_ms;
+                e.generation = generation;
+            }
             None => {
                 shard.insert_unique(
                     hash,
                     Entry {
                         hash,
                         token: token.into(),
-                        value,
+                        exp_ms,
+                        generation,
                     },
                     |e| e.hash,
                 );
             }
+        }
+    }
+
+    /// Forgets every token (the key set changed).
+    pub fn clear(&self) {
+        for shard in &self.shards {
+            lock(shard).clear();
         }
     }
 
@@ -187,30 +151,40 @@ impl TokenCache {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use crate::auth::Claims;
+/// The cache as one verification sees it: the key set's generation, and
+/// the clock for eviction.
+pub(crate) struct CacheView<'a> {
+    pub(crate) cache: &'a TokenCache,
+    pub(crate) generation: u64,
+    /// `now - clock skew`: tokens that expired before this are useless.
+    pub(crate) expired_before_ms: f64,
+}
 
-    fn entry(exp: f64) -> CachedToken {
-        let claims = Claims {
-            sub: "user_1".into(),
-            exp,
-            ..Claims::default()
-        };
-        CachedToken::new(Arc::new(Session::new(claims, serde_json::Value::Null)))
+impl SignatureCache for CacheView<'_> {
+    fn contains(&self, token: &str) -> bool {
+        self.cache.contains(token, self.generation)
     }
 
+    fn insert(&self, token: &str, exp_ms: f64) {
+        self.cache
+            .insert(token, exp_ms, self.generation, self.expired_before_ms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
     #[test]
-    fn hit_needs_the_whole_token() {
+    fn a_hit_needs_the_whole_token_and_the_same_key_set() {
         let cache = TokenCache::new(64);
-        let h = cache.hash("a.b.c");
-        cache.insert(h, "a.b.c", entry(10.0), 0.0);
-        assert!(cache.get(h, "a.b.c").is_some());
-        // Same hash, different token: a forged collision never hits.
-        assert!(cache.get(h, "a.b.d").is_none());
-        assert!(cache.get(cache.hash("x.y.z"), "x.y.z").is_none());
+        cache.insert("a.b.c", 10_000.0, 0, 0.0);
+        assert!(cache.contains("a.b.c", 0));
+        assert!(!cache.contains("a.b.d", 0));
+        assert!(!cache.contains("a.b.c", 1), "another key set");
+        cache.clear();
+        assert!(!cache.contains("a.b.c", 0));
+        assert!(cache.is_empty());
     }
 
     #[test]
@@ -218,12 +192,11 @@ mod tests {
         let cache = TokenCache::new(SHARDS * 8);
         for i in 0..10_000 {
             let t = format!("tok{i}");
-            let exp = if i % 2 == 0 { 1.0 } else { 1e9 };
-            cache.insert(cache.hash(&t), &t, entry(exp), 5_000.0);
+            let exp = if i % 2 == 0 { 1_000.0 } else { 1e12 };
+            cache.insert(&t, exp, 0, 5_000.0);
         }
         assert!(cache.len() <= cache.capacity());
-        let t = "last";
-        cache.insert(cache.hash(t), t, entry(1e9), 5_000.0);
-        assert!(cache.get(cache.hash(t), t).is_some());
+        cache.insert("last", 1e12, 0, 5_000.0);
+        assert!(cache.contains("last", 0));
     }
 }

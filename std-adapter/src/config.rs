@@ -12,8 +12,8 @@
 //! message that says how to fix it.
 
 use crate::clerk::{Clerk, Inner, KeySource};
-use crate::instance::Instance;
 use crate::jwks::JwksSource;
+use clerk_edge::request::{Instance, Scheme};
 use clerk_edge::{Algorithms, JwtKey};
 use std::fmt;
 use std::time::Duration;
@@ -77,6 +77,7 @@ pub struct ClerkBuilder {
     cache_capacity: usize,
     jwks_refetch_interval: Duration,
     jwks_timeout: Duration,
+    default_scheme: Scheme,
 }
 
 impl Default for ClerkBuilder {
@@ -95,6 +96,7 @@ impl Default for ClerkBuilder {
             cache_capacity: crate::cache::DEFAULT_CAPACITY,
             jwks_refetch_interval: DEFAULT_JWKS_REFETCH_INTERVAL,
             jwks_timeout: DEFAULT_JWKS_TIMEOUT,
+            default_scheme: Scheme::Http,
         }
     }
 }
@@ -227,6 +229,15 @@ impl ClerkBuilder {
         self
     }
 
+    /// The scheme of requests whose target names none (HTTP/1 requests in
+    /// origin form), used for the URL a handshake redirects back to:
+    /// `http` by default. Set `https` when this server terminates TLS
+    /// itself; behind a proxy, `x-forwarded-proto` says it instead.
+    pub fn default_scheme(mut self, scheme: Scheme) -> Self {
+        self.default_scheme = scheme;
+        self
+    }
+
     /// Checks every setting and builds the verifier.
     pub fn build(self) -> Result<Clerk, ConfigError> {
         let mut keys = self.keys;
@@ -311,16 +322,18 @@ impl ClerkBuilder {
             ));
         };
 
-        Ok(Clerk::from_inner(Inner::new(
-            key_source,
-            self.authorized_parties,
-            self.audience,
-            self.issuer,
-            self.clock_skew_ms,
-            self.algorithms,
+        Ok(Clerk::from_inner(Inner {
+            keys: key_source,
+            parties: self.authorized_parties,
+            audience: self.audience,
+            issuer: self.issuer,
+            skew_ms: self.clock_skew_ms,
+            algorithms: self.algorithms,
             instance,
-            self.cache_capacity,
-        )))
+            default_scheme: self.default_scheme,
+            cache: (self.cache_capacity > 0)
+                .then(|| crate::cache::TokenCache::new(self.cache_capacity)),
+        }))
     }
 }
 

@@ -11,11 +11,13 @@
 //!   oracle (`"threw":true`, `errorName` `KeyError`), since no token is
 //!   checked at all.
 //! - `authenticateRequest` cases run through [`Clerk::authenticate_now`],
-//!   the code the middleware runs, with the clock pinned to `nowMs`.
+//!   the code the middleware runs (the case becomes an `http::Request`,
+//!   which the core's [`clerk_edge::Authenticator`] authenticates), with
+//!   the clock pinned to `nowMs`.
 
 use crate::auth::AuthStatus;
 use crate::clerk::Clerk;
-use crate::request::RequestView;
+use crate::parts::{header_value, text};
 use clerk_edge::{JwtKey, Verifier, VerifyOptions, json, verify};
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -213,7 +215,8 @@ pub fn write_oracle_json(v: json::Value<'_>, out: &mut String) {
     }
 }
 
-fn header_map(case: &Value) -> Result<http::HeaderMap, String> {
+/// The case as an `http::Request`; Fetch's `new Request` errors as text.
+fn request(case: &Value) -> Result<http::Request<()>, String> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     match case.get("headers") {
         Some(Value::Object(m)) => {
@@ -233,15 +236,17 @@ fn header_map(case: &Value) -> Result<http::HeaderMap, String> {
         }
         _ => {}
     }
-    let mut map = http::HeaderMap::new();
+    let url = case.get("url").and_then(Value::as_str).unwrap_or("");
+    let method = case.get("method").and_then(Value::as_str).unwrap_or("GET");
+    let mut req = http::Request::builder().method(method).uri(url);
     for (k, v) in pairs {
         let name = http::header::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes())
             .map_err(|_| format!("Headers.append: \"{k}\" is an invalid header name."))?;
-        let value = crate::request::to_latin1(v.trim_matches([' ', '\t', '\r', '\n']))
+        let value = header_value(v.trim_matches([' ', '\t', '\r', '\n']))
             .ok_or_else(|| format!("Headers.append: \"{v}\" is an invalid header value."))?;
-        map.append(name, value);
+        req = req.header(name, value);
     }
-    Ok(map)
+    req.body(()).map_err(|_| "Invalid URL".to_owned())
 }
 
 fn authenticate_request(case: &Value) -> String {
@@ -253,14 +258,9 @@ fn authenticate_request(case: &Value) -> String {
             Value::from(message)
         )
     };
-    let url = case.get("url").and_then(Value::as_str).unwrap_or("");
-    let method = case.get("method").and_then(Value::as_str).unwrap_or("GET");
-    let headers = match header_map(case) {
-        Ok(h) => h,
+    let req = match request(case) {
+        Ok(r) => r,
         Err(e) => return threw_at("new Request", "TypeError", &e),
-    };
-    let (Ok(uri), Ok(method)) = (url.parse::<http::Uri>(), method.parse::<http::Method>()) else {
-        return threw_at("new Request", "TypeError", "Invalid URL");
     };
 
     let mut b = Clerk::builder()
@@ -288,22 +288,23 @@ fn authenticate_request(case: &Value) -> String {
         Err(e) => return threw_at("config", "ConfigError", &e.to_string()),
     };
 
-    let view = RequestView {
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-    };
     let now_ms = case.get("nowMs").and_then(Value::as_i64).unwrap_or(0);
-    let state = clerk.authenticate_now(&view, now_ms);
+    let state = clerk.authenticate_now(&req, now_ms);
     let signed_in = state.status == AuthStatus::SignedIn;
+    let auth = &state.auth;
+    // Signed in for Clerk's request state, but `toAuth()` throws.
+    let auth_error = auth
+        .verified_session()
+        .and_then(|s| s.auth_error())
+        .filter(|_| signed_in);
     let mut m = serde_json::Map::new();
     m.insert("status".into(), state.status.as_str().into());
     let (reason, message) = if signed_in {
         (Value::Null, Value::Null)
     } else {
         (
-            state.auth.reason().unwrap_or("").into(),
-            state.auth.message().unwrap_or("").into(),
+            auth.reason().unwrap_or("").into(),
+            auth.message().unwrap_or("").into(),
         )
     };
     m.insert("reason".into(), reason);
@@ -313,26 +314,21 @@ fn authenticate_request(case: &Value) -> String {
     m.insert("tokenType".into(), "session_token".into());
     m.insert(
         "token".into(),
-        state
-            .token
-            .as_deref()
+        auth.verified_session()
             .filter(|_| signed_in)
-            .map_or(Value::Null, Value::from),
+            .map_or(Value::Null, |s| s.token().into()),
     );
     m.insert("headers".into(), headers_json(&state.headers));
-    match (&state.session, state.status) {
-        (Some(s), AuthStatus::SignedIn) if s.auth_error().is_some() => {
+    match (auth_error, state.status) {
+        (Some(e), _) => {
             m.insert("auth".into(), Value::Null);
-            m.insert(
-                "authError".into(),
-                format!("Error: {}", s.auth_error().unwrap_or("")).into(),
-            );
+            m.insert("authError".into(), format!("Error: {e}").into());
         }
-        (_, AuthStatus::Handshake) => {
+        (None, AuthStatus::Handshake) => {
             m.insert("auth".into(), Value::Null);
         }
-        _ => {
-            m.insert("auth".into(), state.auth.to_json());
+        (None, _) => {
+            m.insert("auth".into(), auth.to_json());
         }
     }
     let obj = Value::Object(m).to_string();
@@ -357,14 +353,14 @@ fn headers_json(h: &http::HeaderMap) -> Value {
         let v: Vec<String> = h
             .get_all(n)
             .iter()
-            .map(|v| crate::request::latin1(v.as_bytes()).into_owned())
+            .map(|v| text(v.as_bytes()).into_owned())
             .collect();
         m.insert(n.into(), v.join(", ").into());
     }
     let cookies: Vec<Value> = h
         .get_all(http::header::SET_COOKIE)
         .iter()
-        .map(|v| crate::request::latin1(v.as_bytes()).into_owned().into())
+        .map(|v| text(v.as_bytes()).into_owned().into())
         .collect();
     if !cookies.is_empty() {
         m.insert("set-cookie".into(), Value::Array(cookies));

@@ -15,7 +15,7 @@ pub const DEMO_PRIVATE_KEY_PEM: &str = include_str!("../../demo-keys/demo.privat
 /// The `kid` the demo tokens carry.
 pub const DEMO_KID: &str = "ins_demo_clerk_edge";
 /// Clerk's session-token category.
-pub const SESSION_CATEGORY: &str = "cl_B7d4PD111AAA";
+pub use clerk_edge::header::SESSION_CATEGORY;
 
 /// Signs tokens with an RSA private key (RS256).
 pub struct Minter {

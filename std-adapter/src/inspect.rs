@@ -12,29 +12,15 @@ fn decode_segment(seg: &str) -> Result<Value, String> {
     serde_json::from_slice(&bytes).map_err(|e| format!("not JSON ({e})"))
 }
 
-/// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC`.
+/// Unix seconds as an HTTP date (`Thu, 01 Jan 2026 00:00:00 GMT`), for
+/// years 1970 to 9999.
 pub fn utc(seconds: f64) -> String {
-    if !seconds.is_finite() || seconds.abs() > 8.64e12 {
+    const YEAR_10000: f64 = 253_402_300_800.0;
+    if !(0.0..YEAR_10000).contains(&seconds) {
         return format!("{seconds} (not a representable date)");
     }
-    let secs = seconds.trunc() as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds as u64);
+    httpdate::fmt_http_date(at)
 }
 
 /// `in 5 min` / `3 h ago`.
@@ -198,7 +184,8 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(utc(1_767_225_600.0), "2026-01-01 00:00:00 UTC");
+        assert_eq!(utc(1_767_225_600.0), "Thu, 01 Jan 2026 00:00:00 GMT");
+        assert!(utc(-1.0).ends_with("(not a representable date)"));
         assert_eq!(relative(100.0, 40.0), "in 60 s");
         assert_eq!(relative(0.0, 7200.0), "2.0 h ago");
     }

@@ -53,6 +53,8 @@ impl std::error::Error for JwksError {}
 
 struct State {
     keys: Arc<[JwtKey]>,
+    /// Moves on every time the key set changes.
+    generation: u64,
     last_attempt: Option<Instant>,
     last_success: Option<Instant>,
 }
@@ -111,6 +113,7 @@ impl JwksSource {
             client,
             state: RwLock::new(State {
                 keys: Arc::from(Vec::new()),
+                generation: 0,
                 last_attempt: None,
                 last_success: None,
             }),
@@ -128,6 +131,18 @@ impl JwksSource {
     /// The keys held now (empty before the first successful fetch).
     pub fn keys(&self) -> Arc<[JwtKey]> {
         Arc::clone(&read(&self.state).keys)
+    }
+
+    /// The keys held now and the generation of that key set (it moves on
+    /// every time a fetch brings a different set: rotation).
+    pub fn key_set(&self) -> (Arc<[JwtKey]>, u64) {
+        let state = read(&self.state);
+        (Arc::clone(&state.keys), state.generation)
+    }
+
+    /// The generation of the key set held now.
+    pub fn generation(&self) -> u64 {
+        read(&self.state).generation
     }
 
     /// Whether a successful fetch ever happened.
@@ -161,7 +176,10 @@ impl JwksSource {
             Ok(keys) => {
                 tracing::info!(url = %self.url, keys = keys.len(), "JWKS loaded");
                 let mut state = write(&self.state);
-                state.keys = Arc::from(keys);
+                if *state.keys != *keys {
+                    state.keys = Arc::from(keys);
+                    state.generation += 1;
+                }
                 state.last_success = Some(Instant::now());
                 Ok(true)
             }

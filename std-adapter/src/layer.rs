@@ -7,8 +7,9 @@
 
 use crate::auth::{Auth, AuthStatus};
 use crate::clerk::{Clerk, RequestState, Step, now_ms};
-use crate::request::RequestView;
+use crate::parts::{HttpRequest, header_value};
 use bytes::Bytes;
+use http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{Either, Full};
 use std::fmt;
@@ -198,13 +199,16 @@ enum Decision {
 }
 
 impl ClerkLayer {
-    fn decide<B>(
-        &self,
-        state: (AuthStatus, Auth, HeaderMap),
-        req: Request<B>,
-    ) -> (Decision, Option<Request<B>>) {
-        let (status, auth, headers) = state;
-        if status == AuthStatus::Handshake && self.handshake {
+    fn decide<B>(&self, state: RequestState, req: Request<B>) -> (Decision, Option<Request<B>>) {
+        let RequestState {
+            status,
+            auth,
+            mut headers,
+        } = state;
+        // Clerk's middleware redirects whenever the state carries a
+        // `location`: a handshake, or a resolved development handshake.
+        let redirect = status == AuthStatus::Handshake || headers.contains_key(LOCATION);
+        if redirect && self.handshake {
             let mut resp = Response::new(Full::new(Bytes::new()));
             *resp.status_mut() = StatusCode::TEMPORARY_REDIRECT;
             *resp.headers_mut() = headers;
@@ -226,6 +230,15 @@ impl ClerkLayer {
             };
             return (Decision::Respond(resp), None);
         }
+        if redirect {
+            // Redirects are off: keep the session cookies of a resolved
+            // handshake, drop what only a redirect needs.
+            headers.remove(LOCATION);
+            headers.remove(CACHE_CONTROL);
+            if status == AuthStatus::Handshake {
+                headers.remove(SET_COOKIE);
+            }
+        }
         let extra = (!headers.is_empty()).then_some(headers);
         (Decision::Pass(auth, extra), Some(req))
     }
@@ -234,25 +247,28 @@ impl ClerkLayer {
 /// Clerk's debug headers for a refused request (a pending session is
 /// signed in for Clerk's request state but has no reason of its own).
 fn unauthorized_headers(auth: &Auth, mut headers: HeaderMap) -> HeaderMap {
-    if headers.is_empty() {
+    if !headers.contains_key("x-clerk-auth-status") {
         headers.insert(
             "x-clerk-auth-status",
             HeaderValue::from_static("signed-out"),
         );
-        if let Some(reason) = auth.reason().filter(|r| !r.is_empty())
-            && let Some(v) = crate::request::to_latin1(reason)
+        if let Some(v) = auth
+            .reason()
+            .filter(|r| !r.is_empty())
+            .and_then(header_value)
         {
             headers.insert("x-clerk-auth-reason", v);
         }
     }
-    headers.remove(http::header::LOCATION);
-    headers.remove(http::header::SET_COOKIE);
-    headers.remove(http::header::CACHE_CONTROL);
+    headers.remove(LOCATION);
+    headers.remove(SET_COOKIE);
+    headers.remove(CACHE_CONTROL);
     headers
 }
 
-/// The default 401: a small JSON body plus Clerk's headers.
-fn unauthorized(auth: &Auth, headers: HeaderMap) -> Response<Full<Bytes>> {
+/// The default 401: a small JSON body `{"error","reason","message"}` plus
+/// Clerk's headers (`headers`: those of the request state, if any).
+pub(crate) fn unauthorized(auth: &Auth, headers: HeaderMap) -> Response<Full<Bytes>> {
     let reason = match auth.reason() {
         Some("") | None if auth.session_status() == Some("pending") => "session-pending",
         Some(r) => r,
@@ -277,10 +293,6 @@ fn unauthorized(auth: &Auth, headers: HeaderMap) -> Response<Full<Bytes>> {
     resp
 }
 
-fn owned_state(state: RequestState<'_>) -> (AuthStatus, Auth, HeaderMap) {
-    (state.status, state.auth, state.headers)
-}
-
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 impl<S, ReqB, ResB> Service<Request<ReqB>> for ClerkService<S>
@@ -300,13 +312,13 @@ where
     }
 
     fn call(&mut self, req: Request<ReqB>) -> Self::Future {
-        let now = now_ms();
-        let step = {
-            let view = RequestView::of(&req);
-            match self.layer.clerk.authenticate_step(&view, now, true) {
-                Step::Done(state) => Some(owned_state(state)),
-                Step::NeedKeys => None,
-            }
+        let step = match self
+            .layer
+            .clerk
+            .authenticate_step(HttpRequest::of(&req), now_ms(), true)
+        {
+            Step::Done(state) => Some(state),
+            Step::NeedKeys => None,
         };
         match step {
             Some(state) => match self.layer.decide(state, req) {
@@ -325,10 +337,9 @@ where
                 let layer = Arc::clone(&self.layer);
                 ResponseFuture::boxed(Box::pin(async move {
                     layer.clerk.fetch_keys().await;
-                    let state = {
-                        let view = RequestView::of(&req);
-                        owned_state(layer.clerk.authenticate_now(&view, now_ms()))
-                    };
+                    let state = layer
+                        .clerk
+                        .authenticate_held(HttpRequest::of(&req), now_ms());
                     match layer.decide(state, req) {
                         (Decision::Respond(resp), _) => Ok(resp.map(Either::Right)),
                         (Decision::Pass(auth, extra), Some(mut req)) => {
@@ -350,12 +361,22 @@ fn internal_error() -> Response<Full<Bytes>> {
     resp
 }
 
+/// Adds Clerk's headers (every value: a handshake sets several cookies)
+/// under the names the handler did not set itself.
 fn add_headers<B>(mut resp: Response<B>, extra: Option<HeaderMap>) -> Response<B> {
-    if let Some(extra) = extra {
-        for (k, v) in extra {
-            if let Some(k) = k {
-                resp.headers_mut().entry(k).or_insert(v);
-            }
+    let Some(extra) = extra else {
+        return resp;
+    };
+    let headers = resp.headers_mut();
+    let mut current: Option<(http::HeaderName, bool)> = None;
+    for (name, value) in extra {
+        // Further values of the same name come without it.
+        if let Some(name) = name {
+            let taken = headers.contains_key(&name);
+            current = Some((name, taken));
+        }
+        if let Some((name, false)) = &current {
+            headers.append(name.clone(), value);
         }
     }
     resp

@@ -14,7 +14,12 @@
 //!   extractors.
 //! - [`Clerk`]: configuration from Clerk's environment variables or a
 //!   builder; a JWKS source when there is no jwtKey; a verified-token cache
-//!   so a repeated token costs a hash and a lookup, not an RSA operation.
+//!   so a repeated token skips the RSA operation.
+//!
+//! Everything Clerk decides (which token, cookies and `__client_uat`,
+//! handshakes, reasons and messages, `toAuth()`, `has()`) is the core's
+//! [`clerk_edge::Authenticator`] and [`clerk_edge::Auth`]; this crate reads
+//! `http` requests into it, keeps the keys and the cache, and answers.
 //!
 //! ```
 //! use clerk_edge_hyper::{Clerk, ClerkLayer};
@@ -41,13 +46,13 @@ pub mod config;
 pub mod conformance;
 pub mod demo;
 pub mod inspect;
-pub mod instance;
 pub mod jwks;
 mod layer;
-pub mod request;
+mod parts;
 pub mod server;
 
 pub use auth::{Auth, AuthStatus, Claims, Session};
 pub use clerk::{Clerk, Rejection, RequestState, now_ms};
+pub use clerk_edge::request::{Instance, Scheme};
 pub use config::{ClerkBuilder, ConfigError};
 pub use layer::{ClerkBody, ClerkLayer, ClerkService, FailureHook, Mode, ResponseFuture, get_auth};

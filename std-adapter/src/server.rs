@@ -175,17 +175,7 @@ async fn demo_routes(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, In
 
 /// The demo application: `/public` and `/` in optional mode; `/protected`
 /// and `/reports` in required mode.
-#[allow(clippy::type_complexity)]
-pub fn demo_app(
-    clerk: Clerk,
-) -> impl Service<
-    Request<Incoming>,
-    Response = Response<ClerkBody<Full<Bytes>>>,
-    Error = Infallible,
-    Future = impl Future<Output = Result<Response<ClerkBody<Full<Bytes>>>, Infallible>> + Send,
-> + Clone
-+ Send
-+ 'static {
+pub fn demo_app(clerk: Clerk) -> impl App {
     let routes = tower_service_fn(demo_routes);
     let optional = ClerkLayer::optional(clerk.clone()).layer(routes);
     let required = ClerkLayer::required(clerk).layer(routes);
@@ -196,14 +186,8 @@ pub fn demo_app(
         };
         async move {
             match &mut svc {
-                Either2::A(s) => {
-                    std::future::poll_fn(|cx| s.poll_ready(cx)).await?;
-                    s.call(req).await
-                }
-                Either2::B(s) => {
-                    std::future::poll_fn(|cx| s.poll_ready(cx)).await?;
-                    s.call(req).await
-                }
+                Either2::A(s) => ready_call(s, req).await,
+                Either2::B(s) => ready_call(s, req).await,
             }
         }
     })
@@ -214,20 +198,36 @@ enum Either2<A, B> {
     B(B),
 }
 
+/// Waits until `svc` is ready, then calls it.
+async fn ready_call<S: Service<R>, R>(svc: &mut S, req: R) -> Result<S::Response, S::Error> {
+    std::future::poll_fn(|cx| svc.poll_ready(cx)).await?;
+    svc.call(req).await
+}
+
+/// The responses of the demo and load-test applications.
+pub type AppResponse = Response<ClerkBody<Full<Bytes>>>;
+
+/// An application [`serve`] can run: the demo's and the load test's.
+pub trait App:
+    Service<Request<Incoming>, Response = AppResponse, Error = Infallible, Future: Send>
+    + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<T> App for T where
+    T: Service<Request<Incoming>, Response = AppResponse, Error = Infallible, Future: Send>
+        + Clone
+        + Send
+        + 'static
+{
+}
+
 /// The load-test application: `/plain` without the layer, `/auth` behind
 /// the layer in required mode; both run the same handler, so the
 /// difference between the two is the cost of authentication.
-#[allow(clippy::type_complexity)]
-pub fn bench_app(
-    clerk: Clerk,
-) -> impl Service<
-    Request<Incoming>,
-    Response = Response<ClerkBody<Full<Bytes>>>,
-    Error = Infallible,
-    Future = impl Future<Output = Result<Response<ClerkBody<Full<Bytes>>>, Infallible>> + Send,
-> + Clone
-+ Send
-+ 'static {
+pub fn bench_app(clerk: Clerk) -> impl App {
     async fn handler(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
         let user = crate::get_auth(&req).user_id().unwrap_or("anonymous");
         let mut body = String::with_capacity(48);
@@ -246,10 +246,7 @@ pub fn bench_app(
         };
         async move {
             match &mut svc {
-                Either2::A(s) => {
-                    std::future::poll_fn(|cx| s.poll_ready(cx)).await?;
-                    s.call(req).await
-                }
+                Either2::A(s) => ready_call(s, req).await,
                 Either2::B(s) => s
                     .call(req)
                     .await

@@ -137,6 +137,23 @@ async fn required_mode_answers_401_with_clerk_headers() {
 }
 
 #[tokio::test]
+async fn lower_case_bearer_is_accepted() {
+    // RFC 9110: the scheme is case-insensitive (Clerk ignores `bearer`).
+    let (srv, _) = demo_server().await;
+    let c = client();
+    let t = token(&Minter::demo().unwrap(), "user_lower", 60, |_| {});
+    let header = format!("bearer {t}");
+    let r = get(
+        &c,
+        &srv.url("/protected"),
+        &[("authorization", header.as_bytes())],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["userId"], "user_lower");
+}
+
+#[tokio::test]
 async fn optional_mode_lets_the_handler_decide() {
     let (srv, _) = demo_server().await;
     let c = client();
@@ -157,15 +174,20 @@ async fn optional_mode_lets_the_handler_decide() {
     assert_eq!(r.json()["userId"], "user_pub");
 }
 
-#[tokio::test]
-async fn browser_page_loads_get_the_handshake_redirect() {
-    // A publishable key for the Frontend API host clerk.example.com.
+/// The demo app for a production instance whose Frontend API host is
+/// clerk.example.com (its publishable key).
+async fn production_instance_server() -> TestServer {
     let clerk = Clerk::builder()
         .jwt_key(clerk_edge_hyper::demo::DEMO_PUBLIC_KEY_PEM)
         .publishable_key("pk_live_Y2xlcmsuZXhhbXBsZS5jb20k")
         .build()
         .unwrap();
-    let srv = start(server::demo_app(clerk), server::MAX_HEADER_BYTES).await;
+    start(server::demo_app(clerk), server::MAX_HEADER_BYTES).await
+}
+
+#[tokio::test]
+async fn browser_page_loads_get_the_handshake_redirect() {
+    let srv = production_instance_server().await;
     let c = client();
     let m = Minter::demo().unwrap();
     let mut expired = clerk_edge_hyper::demo::SessionSpec::new("user_h", now_s() - 3600, 60);
@@ -220,6 +242,45 @@ async fn browser_page_loads_get_the_handshake_redirect() {
     )
     .await;
     assert_eq!(r.status, 401);
+}
+
+#[tokio::test]
+async fn a_handshake_token_signs_in_and_sets_its_cookies() {
+    // The handshake token's session is used and its cookies go out with
+    // the handler's response (production: no redirect).
+    let srv = production_instance_server().await;
+    let c = client();
+    let m = Minter::demo().unwrap();
+    let session = token(&m, "user_hs", 60, |s| {
+        s.extra = json!({"iss": "https://clerk.example.com"});
+    });
+    let handshake = m
+        .mint(&json!({"handshake": [
+            format!("__session={session}; Path=/; SameSite=Lax"),
+            format!("__client_uat={}; Path=/; SameSite=Lax", now_s() - 5),
+        ]}))
+        .unwrap();
+    let r = get(
+        &c,
+        &srv.url(&format!("/protected?__clerk_handshake={handshake}")),
+        &[("sec-fetch-dest", b"document")],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["userId"], "user_hs");
+    let cookies: Vec<String> = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert!(cookies[0].starts_with(&format!("__session={session};")));
+    assert!(cookies[1].starts_with("__client_uat="));
+    assert_eq!(
+        r.header("access-control-allow-credentials").as_deref(),
+        Some("true")
+    );
 }
 
 #[tokio::test]
@@ -346,6 +407,12 @@ async fn hostile_input_gets_a_clear_answer_and_the_server_keeps_serving() {
     .await;
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["reason"], "token-invalid");
+    // Such bytes in another cookie (read as Latin-1, like Fetch) do not
+    // hide the session cookie.
+    let mut mixed = b"junk=\xff\xfe; ".to_vec();
+    mixed.extend(format!("__session={good}; __client_uat={}", now_s() - 30).bytes());
+    let r = get(&c, &url, &[("cookie", &mixed)]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
     still_serving(c.clone(), url.clone(), good.clone()).await;
 
     // A 1 MB token: refused by the core's length limit.

@@ -64,19 +64,42 @@ fn clerk_for(jwks: &TestServer, interval: Duration) -> Clerk {
         .unwrap()
 }
 
+/// `GET /protected` with `token` as a bearer token.
+async fn protected(
+    c: &hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        Full<Bytes>,
+    >,
+    app: &TestServer,
+    token: &str,
+) -> Reply {
+    get(
+        c,
+        &app.url("/protected"),
+        &[("authorization", &bearer(token))],
+    )
+    .await
+}
+
+/// The demo key (A) and two others (B, C), each with its own `kid`.
+fn three_keys() -> [Minter; 3] {
+    let other = |pem, kid| Minter::from_pem(pem, kid).unwrap();
+    [
+        Minter::demo().unwrap(),
+        other(
+            include_str!("../../core/tests/data/keys/main.private.pem"),
+            "ins_key_b",
+        ),
+        other(
+            include_str!("../../core/tests/data/keys/other.private.pem"),
+            "ins_key_c",
+        ),
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotation_rate_limit_and_outage() {
-    let key_a = Minter::demo().unwrap();
-    let key_b = Minter::from_pem(
-        include_str!("../../core/tests/data/keys/main.private.pem"),
-        "ins_key_b",
-    )
-    .unwrap();
-    let key_c = Minter::from_pem(
-        include_str!("../../core/tests/data/keys/other.private.pem"),
-        "ins_key_c",
-    )
-    .unwrap();
+    let [key_a, key_b, key_c] = three_keys();
     assert_eq!(key_a.kid(), DEMO_KID);
 
     let state = Arc::new(Mutex::new(Jwks {
@@ -92,12 +115,7 @@ async fn rotation_rate_limit_and_outage() {
 
     // First request: keys fetched once, token verified.
     let ta = token(&key_a, "user_a", 60, |_| {});
-    let r = get(
-        &c,
-        &app.url("/protected"),
-        &[("authorization", &bearer(&ta))],
-    )
-    .await;
+    let r = protected(&c, &app, &ta).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(hits(), 1);
     assert_eq!(state.lock().unwrap().bad_auth, 0, "the secret key is sent");
@@ -107,12 +125,7 @@ async fn rotation_rate_limit_and_outage() {
     state.lock().unwrap().keys = vec![key_b.public_jwk()];
     tokio::time::sleep(interval).await;
     let tb = token(&key_b, "user_b", 60, |_| {});
-    let r = get(
-        &c,
-        &app.url("/protected"),
-        &[("authorization", &bearer(&tb))],
-    )
-    .await;
+    let r = protected(&c, &app, &tb).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(hits(), 2);
     assert_eq!(r.json()["userId"], "user_b");
@@ -120,12 +133,7 @@ async fn rotation_rate_limit_and_outage() {
     // Unknown kids, many times: at most one fetch per interval.
     let tc = token(&key_c, "user_c", 60, |_| {});
     for _ in 0..20 {
-        let r = get(
-            &c,
-            &app.url("/protected"),
-            &[("authorization", &bearer(&tc))],
-        )
-        .await;
+        let r = protected(&c, &app, &tc).await;
         assert_eq!(r.status, 401);
         assert_eq!(r.json()["reason"], "jwk-remote-missing");
     }
@@ -135,20 +143,10 @@ async fn rotation_rate_limit_and_outage() {
     // the verified-token cache is not what answers).
     state.lock().unwrap().fail = true;
     tokio::time::sleep(interval).await;
-    let r = get(
-        &c,
-        &app.url("/protected"),
-        &[("authorization", &bearer(&tc))],
-    )
-    .await;
+    let r = protected(&c, &app, &tc).await;
     assert_eq!(r.status, 401, "unknown kid during an outage");
     let tb2 = token(&key_b, "user_b2", 60, |_| {});
-    let r = get(
-        &c,
-        &app.url("/protected"),
-        &[("authorization", &bearer(&tb2))],
-    )
-    .await;
+    let r = protected(&c, &app, &tb2).await;
     assert_eq!(r.status, 200, "cached keys keep serving: {}", r.body);
 
     // Recovery: C is published; after the interval its tokens verify.
@@ -158,14 +156,68 @@ async fn rotation_rate_limit_and_outage() {
         s.keys = vec![key_b.public_jwk(), key_c.public_jwk()];
     }
     tokio::time::sleep(interval).await;
-    let r = get(
-        &c,
-        &app.url("/protected"),
-        &[("authorization", &bearer(&tc))],
-    )
-    .await;
+    let r = protected(&c, &app, &tc).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["userId"], "user_c");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_token_of_a_removed_key_is_refused_after_rotation() {
+    let [key_a, key_b, key_c] = three_keys();
+    let state = Arc::new(Mutex::new(Jwks {
+        keys: vec![key_a.public_jwk(), key_b.public_jwk()],
+        ..Jwks::default()
+    }));
+    let jwks = jwks_server(Arc::clone(&state)).await;
+    let interval = Duration::from_millis(200);
+    let clerk = clerk_for(&jwks, interval);
+    let app = start(server::demo_app(clerk.clone()), server::MAX_HEADER_BYTES).await;
+    let c = client();
+
+    // A's token verifies and is cached; a second request is a cache hit.
+    let ta = token(&key_a, "user_a", 60, |_| {});
+    assert_eq!(protected(&c, &app, &ta).await.status, 200);
+    assert_eq!(protected(&c, &app, &ta).await.status, 200);
+    let cache = clerk.cache().unwrap();
+    assert_eq!(cache.len(), 1);
+    let generation = clerk.jwks().unwrap().generation();
+
+    // Rotation: A is removed. A token with an unknown kid makes the layer
+    // refetch, which brings the new key set and clears the cache.
+    state.lock().unwrap().keys = vec![key_b.public_jwk()];
+    tokio::time::sleep(interval).await;
+    let tc = token(&key_c, "user_c", 60, |_| {});
+    assert_eq!(protected(&c, &app, &tc).await.status, 401);
+    assert_ne!(clerk.jwks().unwrap().generation(), generation);
+    assert!(
+        cache.is_empty(),
+        "the key set changed: the cache is cleared"
+    );
+
+    // A's token, cached before, is now checked against B only: refused.
+    let r = protected(&c, &app, &ta).await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert_eq!(r.json()["reason"], "jwk-remote-missing");
+    assert_eq!(
+        r.header("x-clerk-auth-reason").as_deref(),
+        Some("jwk-remote-missing")
+    );
+    let message = r.header("x-clerk-auth-message").unwrap();
+    assert!(
+        message.ends_with("(reason=jwk-remote-missing, token-carrier=header)"),
+        "{message}"
+    );
+    // B's tokens still work, and are cached for the new key set.
+    let tb = token(&key_b, "user_b", 60, |_| {});
+    assert_eq!(protected(&c, &app, &tb).await.status, 200);
+    assert_eq!(cache.len(), 1);
+
+    // A refetch that brings the same keys keeps the cache.
+    let generation = clerk.jwks().unwrap().generation();
+    tokio::time::sleep(interval).await;
+    assert_eq!(protected(&c, &app, &tc).await.status, 401);
+    assert_eq!(clerk.jwks().unwrap().generation(), generation);
+    assert_eq!(cache.len(), 1);
 }
 
 #[tokio::test]
