@@ -724,6 +724,124 @@ proptest! {
     }
 }
 
+/// One level of [`deep_index_keys`]: its index keys (in document order),
+/// how many other keys, where the next level goes and under which key, and
+/// whether the other values are small objects with index keys of their own.
+type Level = (Vec<u32>, usize, usize, bool, bool);
+
+fn any_level() -> impl Strategy<Value = Level> {
+    (
+        prop_oneof![
+            prop::collection::vec(0u32..24, 0..24),
+            prop::collection::vec(any::<u32>(), 0..12),
+        ],
+        0usize..4,
+        any::<usize>(),
+        any::<bool>(),
+        prop::bool::weighted(0.25),
+    )
+}
+
+/// Objects inside objects, each with index keys in any order, so that the
+/// writer's shared slots run out and get handed around.
+fn deep_index_keys(levels: &[Level]) -> Doc {
+    let mut doc = Doc::Num(0.0, "0".into());
+    for (depth, (indices, others, at, index_key, nested)) in levels.iter().enumerate().rev() {
+        let mut seen = HashSet::new();
+        let leaf = |i: usize| {
+            if *nested {
+                Doc::Obj(vec![
+                    ("2".into(), Doc::Bool(true)),
+                    ("x".into(), Doc::Null),
+                    ("1".into(), Doc::Arr(vec![Doc::Null])),
+                ])
+            } else {
+                Doc::Num(i as f64, i.to_string())
+            }
+        };
+        let mut members: Vec<(String, Doc)> = indices
+            .iter()
+            .filter(|&&i| i != u32::MAX && seen.insert(i))
+            .enumerate()
+            .map(|(n, i)| (i.to_string(), leaf(n)))
+            .collect();
+        for n in 0..*others {
+            members.insert(n * 7 % (members.len() + 1), (format!("k{n}"), leaf(n)));
+        }
+        let key = if *index_key {
+            (0u32..).find(|i| seen.insert(*i)).unwrap().to_string()
+        } else {
+            format!("next{depth}")
+        };
+        members.insert(at % (members.len() + 1), (key, doc));
+        doc = Doc::Obj(members);
+    }
+    doc
+}
+
+/// A JSON number spelling: sign, integer part, fraction, exponent.
+fn any_spelling() -> impl Strategy<Value = String> {
+    (
+        any::<bool>(),
+        prop_oneof![Just("0".to_string()), "[1-9][0-9]{0,20}"],
+        prop::option::of("[0-9]{1,20}"),
+        prop::option::of(("[eE]", "[+-]?", "[0-9]{1,3}")),
+    )
+        .prop_map(|(negative, int, fraction, exponent)| {
+            let mut text = String::new();
+            if negative {
+                text.push('-');
+            }
+            text.push_str(&int);
+            if let Some(fraction) = fraction {
+                text.push('.');
+                text.push_str(&fraction);
+            }
+            if let Some((e, sign, digits)) = exponent {
+                text.push_str(&e);
+                text.push_str(&sign);
+                text.push_str(&digits);
+            }
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256),
+        ..ProptestConfig::default()
+    })]
+
+    /// Deep objects full of index keys are written in JavaScript's order.
+    #[test]
+    fn deep_index_keys_are_ordered(
+        // Two levels to spare for the small objects.
+        levels in prop::collection::vec(any_level(), 1..=MAX_DEPTH - 2),
+        seed in any::<u64>(),
+    ) {
+        let doc = deep_index_keys(&levels);
+        let text = printed(&doc, seed);
+        let value = json::parse(&text);
+        prop_assert!(value.is_ok(), "{text:?}: {value:?}");
+        let mut got = String::new();
+        value.unwrap().write_js(&mut got).unwrap();
+        let mut want = String::new();
+        stringify(&doc, &mut want);
+        prop_assert_eq!(got, want);
+    }
+
+    /// Numbers of every spelling print as `String(Number(text))` does: the
+    /// shortcuts for short numbers agree with the full parser.
+    #[test]
+    fn numbers_print_as_javascript(text in any_spelling()) {
+        let mut got = String::new();
+        json::parse(&text).unwrap().write_js(&mut got).unwrap();
+        let x: f64 = text.parse().unwrap();
+        let want = if x.is_finite() { ryu_js::Buffer::new().format_finite(x).to_string() } else { "null".into() };
+        prop_assert_eq!(got, want, "{}", text);
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Fixed cases worth keeping
 // ---------------------------------------------------------------------------
@@ -796,4 +914,65 @@ fn realistic_payload_matches_serde_json() {
     value.write_js(&mut out).unwrap();
     assert_eq!(out, text);
     exercise(value).unwrap();
+}
+
+#[test]
+fn index_keys_beyond_64_kib_are_ordered() {
+    // Index keys in descending order, spread over more than 64 KiB of
+    // text, inside objects with index keys of their own.
+    let filler = Doc::Str("f".repeat(2000));
+    let mut members: Vec<(String, Doc)> = Vec::new();
+    for i in (0..40u32).rev() {
+        members.push((format!("k{i}"), filler.clone()));
+        let inner = Doc::Obj(vec![
+            ("3".into(), Doc::Null),
+            ("1".into(), Doc::Bool(false)),
+            (
+                "2".into(),
+                Doc::Obj(vec![("1".into(), Doc::Null), ("0".into(), Doc::Null)]),
+            ),
+        ]);
+        members.push((i.to_string(), inner));
+    }
+    let doc = Doc::Arr(vec![Doc::Obj(vec![
+        ("9".into(), Doc::Obj(members)),
+        ("1".into(), Doc::Null),
+    ])]);
+    let text = printed(&doc, 1);
+    assert!(text.len() > 80_000);
+    let mut got = String::new();
+    json::parse(&text).unwrap().write_js(&mut got).unwrap();
+    let mut want = String::new();
+    stringify(&doc, &mut want);
+    assert_eq!(got, want);
+}
+
+#[test]
+fn short_numbers_print_as_javascript() {
+    // Around the shortcuts' limits: 15 and 16 digits, 10^22 and 10^23.
+    for text in [
+        "999999999999999",
+        "-999999999999999",
+        "9999999999999999",
+        "1000000000000000",
+        "123456789012345e-22",
+        "123456789012345e22",
+        "1e22",
+        "1e23",
+        "1e-22",
+        "1e-23",
+        "0.1e23",
+        "100000000000000000000e-20",
+        "0e9999",
+        "-0e-9999",
+        "0.000000000000000000000000001",
+        "4.35",
+        "-1.5E+2",
+        "9007199254740993",
+    ] {
+        let mut got = String::new();
+        json::parse(text).unwrap().write_js(&mut got).unwrap();
+        let x: f64 = text.parse().unwrap();
+        assert_eq!(got, ryu_js::Buffer::new().format_finite(x), "{text}");
+    }
 }

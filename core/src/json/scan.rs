@@ -144,6 +144,13 @@ fn value_end(b: &[u8], start: usize) -> usize {
 /// The next element of an array whose text continues with `rest`, and the
 /// text after it (and after its comma).
 pub(super) fn next_element(rest: &str) -> Option<(Value<'_>, &str)> {
+    let (value, _, after) = next_element_at(rest)?;
+    Some((value, after))
+}
+
+/// [`next_element`], and also where in `rest` the element starts.
+#[inline]
+pub(super) fn next_element_at(rest: &str) -> Option<(Value<'_>, usize, &str)> {
     let b = rest.as_bytes();
     let start = skip_ws(b, 0);
     if let None | Some(b']') = b.get(start) {
@@ -155,12 +162,19 @@ pub(super) fn next_element(rest: &str) -> Option<(Value<'_>, &str)> {
     }
     let raw = rest.get(start..end)?;
     let after = skip_comma(b, end);
-    Some((Value { raw }, rest.get(after..)?))
+    Some((Value { raw }, start, rest.get(after..)?))
 }
 
 /// The next member of an object whose text continues with `rest`, and the
 /// text after it (and after its comma).
 pub(super) fn next_member(rest: &str) -> Option<(JsonStr<'_>, Value<'_>, &str)> {
+    let (key, value, _, after) = next_member_at(rest)?;
+    Some((key, value, after))
+}
+
+/// [`next_member`], and also where in `rest` the member's value starts.
+#[inline]
+pub(super) fn next_member_at(rest: &str) -> Option<(JsonStr<'_>, Value<'_>, usize, &str)> {
     let b = rest.as_bytes();
     let open = skip_ws(b, 0);
     if b.get(open) != Some(&b'"') {
@@ -179,7 +193,12 @@ pub(super) fn next_member(rest: &str) -> Option<(JsonStr<'_>, Value<'_>, &str)> 
     }
     let raw = rest.get(start..end)?;
     let after = skip_comma(b, end);
-    Some((JsonStr { escaped }, Value { raw }, rest.get(after..)?))
+    Some((
+        JsonStr { escaped },
+        Value { raw },
+        start,
+        rest.get(after..)?,
+    ))
 }
 
 /// Skips whitespace and one comma after a value.
