@@ -5,8 +5,16 @@
 //! cargo run --release -p clerk-edge --example rsa_speed [-- ROUNDS [OPENSSL_SECONDS]]
 //! ```
 //!
-//! (`OPENSSL_SECONDS` 0 skips OpenSSL, e.g. to count instructions under
-//! valgrind.)
+//! (`OPENSSL_SECONDS` 0 skips OpenSSL.) To count instructions, e.g. under
+//! `valgrind --tool=callgrind`, `--count K` runs K verifications and
+//! nothing else; the difference between two counts divided by the
+//! difference in K is the cost of one verification:
+//!
+//! ```text
+//! cargo build --release -p clerk-edge --example rsa_speed
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/rsa_speed --count 1
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/rsa_speed --count 1001
+//! ```
 //!
 //! Each round times batches of `verify_pkcs1v15` (RFC 7515 A.2's key and
 //! signature, SHA-256 digest computed once), runs `openssl speed -seconds S
@@ -94,7 +102,13 @@ fn time_openssl(seconds: u32) -> Option<f64> {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    let count: Option<u32> = if args.peek().is_some_and(|a| a == "--count") {
+        args.next();
+        Some(args.next().map_or(1, |a| a.parse().expect("--count K")))
+    } else {
+        None
+    };
     let rounds: usize = args.next().map_or(3, |a| a.parse().expect("ROUNDS"));
     let seconds: u32 = args
         .next()
@@ -105,6 +119,12 @@ fn main() {
     let digest = Sha256::digest(SIGNING_INPUT.as_bytes());
     let sig = Base64UrlUnpadded::decode_vec(SIG).unwrap();
     assert!(key.verify_pkcs1v15(HashAlg::Sha256, &digest, &sig));
+    if let Some(count) = count {
+        for _ in 0..count {
+            assert!(key.verify_pkcs1v15(HashAlg::Sha256, black_box(&digest), black_box(&sig)));
+        }
+        return;
+    }
     // Warm up caches and clocks.
     time_ours(&key, &digest, &sig, 3);
 
