@@ -1,16 +1,34 @@
 //! clerk-edge itself: whole-token verification (new token, and a repeated
 //! token through the adapter's cache), request-level authentication, and
 //! the pieces (RSA alone, SHA-256 + RSA, decode + JSON, key load).
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, missing_docs)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use clerk_edge::request::{Authenticator, RequestParts, Status, request_buffer_len};
 use clerk_edge::rsa::HashAlg;
+use clerk_edge::verify::SignatureCache;
 use clerk_edge::{JwtKey, Verifier, VerifyOptions, base64url, json, verify};
 use clerk_edge_benches::{AUTHORIZED_PARTY, Clock, Fixture, criterion, sha256};
 use clerk_edge_hyper::Clerk;
-use clerk_edge_hyper::request::RequestView;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
+
+/// A signature cache that knows one token: the floor of any cache built on
+/// the core's `SignatureCache` hook (decode, JSON and claim checks still
+/// run; only the RSA operation is skipped).
+struct KnowsOne(String);
+
+impl SignatureCache for KnowsOne {
+    fn contains(&self, token: &str) -> bool {
+        token == self.0
+    }
+    fn insert(&self, _token: &str, _exp_ms: f64) {}
+}
 
 fn whole_token(c: &mut Criterion<Clock>) {
     let fx = Fixture::load();
@@ -37,6 +55,17 @@ fn whole_token(c: &mut Criterion<Clock>) {
     g.bench_function("clerk-edge", |b| {
         b.iter(|| {
             let v = verifier.verify(black_box(&fx.token), black_box(fx.now_ms), &mut buf);
+            black_box(v.map(|v| v.claims.sub.len()).ok())
+        })
+    });
+
+    // The core with its signature already known (a `SignatureCache` hit).
+    let known = KnowsOne(fx.token.clone());
+    let remembering = verifier.with_signature_cache(&known);
+    assert!(remembering.verify(&fx.token, fx.now_ms, &mut buf).is_ok());
+    g.bench_function("clerk-edge-signature-cached", |b| {
+        b.iter(|| {
+            let v = remembering.verify(black_box(&fx.token), black_box(fx.now_ms), &mut buf);
             black_box(v.map(|v| v.claims.sub.len()).ok())
         })
     });
@@ -74,15 +103,27 @@ fn whole_token(c: &mut Criterion<Clock>) {
     let uncached = build(0);
     assert!(cached.cache().is_some() && uncached.cache().is_none());
     for clerk in [&cached, &uncached] {
-        let s = clerk.verify_token_now(&fx.token, fx.now_ms).expect("adapter verifies");
+        let s = clerk
+            .verify_token_now(&fx.token, fx.now_ms)
+            .expect("adapter verifies");
         assert_eq!(s.claims().sub, sub);
     }
     g.bench_function("clerk-edge-hyper-cache-hit", |b| {
-        b.iter(|| black_box(cached.verify_token_now(black_box(&fx.token), black_box(fx.now_ms)).is_ok()))
+        b.iter(|| {
+            black_box(
+                cached
+                    .verify_token_now(black_box(&fx.token), black_box(fx.now_ms))
+                    .is_ok(),
+            )
+        })
     });
     g.bench_function("clerk-edge-hyper-no-cache", |b| {
         b.iter(|| {
-            black_box(uncached.verify_token_now(black_box(&fx.token), black_box(fx.now_ms)).is_ok())
+            black_box(
+                uncached
+                    .verify_token_now(black_box(&fx.token), black_box(fx.now_ms))
+                    .is_ok(),
+            )
         })
     });
     let req = http::Request::get("/api/data")
@@ -91,10 +132,16 @@ fn whole_token(c: &mut Criterion<Clock>) {
         .header("accept", "application/json")
         .body(())
         .expect("request");
-    let view = RequestView::of(&req);
-    assert!(cached.authenticate_now(&view, fx.now_ms).auth.is_signed_in());
+    assert!(cached.authenticate_now(&req, fx.now_ms).auth.is_signed_in());
     g.bench_function("clerk-edge-hyper-request-cache-hit", |b| {
-        b.iter(|| black_box(cached.authenticate_now(black_box(&view), black_box(fx.now_ms)).auth.is_signed_in()))
+        b.iter(|| {
+            black_box(
+                cached
+                    .authenticate_now(black_box(&req), black_box(fx.now_ms))
+                    .auth
+                    .is_signed_in(),
+            )
+        })
     });
     g.finish();
 }
@@ -132,7 +179,7 @@ fn pieces(c: &mut Criterion<Clock>) {
     let (h, p, s) = fx.segments();
     let mut buf = vec![0u8; verify::buffer_len(fx.token.len())];
     let mut sig = [0u8; 512];
-    let mut decode_all = |buf: &mut [u8], sig: &mut [u8; 512]| -> usize {
+    let decode_all = |buf: &mut [u8], sig: &mut [u8; 512]| -> usize {
         let (hb, pb) = buf.split_at_mut(buf.len() / 2);
         let hn = base64url::decode(black_box(h).as_bytes(), hb).expect("header");
         let pn = base64url::decode(black_box(p).as_bytes(), pb).expect("payload");

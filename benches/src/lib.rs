@@ -5,7 +5,12 @@
 //!
 //! The measuring itself is `benches/scripts/run.sh`; `cargo bench -p
 //! clerk-edge-benches --no-run` only proves that everything still compiles.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -133,7 +138,11 @@ impl Clock {
 
     /// The name printed in the results.
     pub fn name(&self) -> &'static str {
-        if self.cpu { "thread CPU time" } else { "wall clock" }
+        if self.cpu {
+            "thread CPU time"
+        } else {
+            "wall clock"
+        }
     }
 }
 
@@ -317,7 +326,8 @@ pub fn verify_by_hand(
 ) -> Option<PeerClaims> {
     let (signing_input, sig_b64) = token.rsplit_once('.')?;
     let (header_b64, payload_b64) = signing_input.split_once('.')?;
-    let header: PeerHeader = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header_b64).ok()?).ok()?;
+    let header: PeerHeader =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header_b64).ok()?).ok()?;
     if header.alg != "RS256" {
         return None;
     }
@@ -352,9 +362,10 @@ pub fn bench_jsonwebtoken(c: &mut criterion::Criterion<Clock>, name: &str) {
     let fx = Fixture::load();
     let key = DecodingKey::from_rsa_pem(fx.pem.as_bytes()).expect("jsonwebtoken key");
     let (_, payload, _) = fx.segments();
-    let exp: u64 = serde_json::from_slice::<PeerClaims>(&URL_SAFE_NO_PAD.decode(payload).expect("payload"))
-        .expect("claims")
-        .exp;
+    let exp: u64 =
+        serde_json::from_slice::<PeerClaims>(&URL_SAFE_NO_PAD.decode(payload).expect("payload"))
+            .expect("claims")
+            .exp;
     let mut validation = Validation::new(Algorithm::RS256);
     validation.validate_nbf = true;
     validation.set_required_spec_claims(&["exp", "sub"]);
@@ -364,15 +375,24 @@ pub fn bench_jsonwebtoken(c: &mut criterion::Criterion<Clock>, name: &str) {
             .ok()
             .filter(|d| d.claims.azp.as_deref() == Some(AUTHORIZED_PARTY))
     };
-    assert!(verify(&fx.token).is_some(), "{name} verifies the benchmark token");
+    assert!(
+        verify(&fx.token).is_some(),
+        "{name} verifies the benchmark token"
+    );
 
     let mut g = c.benchmark_group("whole-token");
-    g.bench_function(name, |b| b.iter(|| std::hint::black_box(verify(std::hint::black_box(&fx.token)))));
+    g.bench_function(name, |b| {
+        b.iter(|| std::hint::black_box(verify(std::hint::black_box(&fx.token))))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("key-load");
     g.bench_function(name, |b| {
-        b.iter(|| std::hint::black_box(DecodingKey::from_rsa_pem(std::hint::black_box(fx.pem.as_bytes())).is_ok()))
+        b.iter(|| {
+            std::hint::black_box(
+                DecodingKey::from_rsa_pem(std::hint::black_box(fx.pem.as_bytes())).is_ok(),
+            )
+        })
     });
     g.finish();
 }
