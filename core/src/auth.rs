@@ -84,9 +84,9 @@ impl<'a> Auth<'a> {
     /// first, as Clerk computes them first: a v2 token with an `fea` element
     /// without `:` is an error even when pending.
     pub fn from_verified(verified: &Verified<'a>) -> Result<Self, AuthError<'a>> {
-        if let Some(org) = v2_org(verified) {
+        if has_v2_org(verified) {
             // Validates `fea`, `o.per` and `o.fpm` the way Clerk reads them.
-            V2Org::read(verified, org)?;
+            V2Org::read(verified)?;
         }
         if verified.claims.sts == Some("pending") {
             return Ok(Auth {
@@ -197,8 +197,8 @@ impl<'a> Auth<'a> {
         let Some(v) = self.verified() else {
             return OrgPermissions::None;
         };
-        if let Some(org) = v2_org(v) {
-            return match V2Org::read(v, org) {
+        if has_v2_org(v) {
+            return match V2Org::read(v) {
                 Ok(org) => OrgPermissions::Computed(org.permissions),
                 Err(_) => OrgPermissions::None,
             };
@@ -331,30 +331,45 @@ fn v2_org<'a>(v: &Verified<'a>) -> Option<Value<'a>> {
     v.payload.get("o").filter(|o| js::truthy(Some(*o)))
 }
 
+/// Whether the `o` claim of a v2 token is truthy: from the typed claim when
+/// `o` is an object (no look-up), else from the payload.
+fn has_v2_org(v: &Verified<'_>) -> bool {
+    v.claims.is_v2() && (v.claims.org.is_some() || v2_org(v).is_some())
+}
+
 /// The permissions part of a v2 `o` claim, checked.
 struct V2Org<'a> {
     permissions: Permissions<'a>,
 }
 
 impl<'a> V2Org<'a> {
-    fn read(v: &Verified<'a>, org: Value<'a>) -> Result<Self, AuthError<'a>> {
+    /// Reads a v2 token whose `o` claim is truthy. The typed claims answer
+    /// for strings; the payload is looked up only for a claim that is
+    /// present but not a string.
+    fn read(v: &Verified<'a>) -> Result<Self, AuthError<'a>> {
         // Clerk splits `fea` first (and throws on a bad element), then reads
         // `o.per` and `o.fpm` only when both are truthy.
-        let fea = string_claim(v.payload.get("fea"), v.claims.fea, "fea")?;
-        let features = fea.unwrap_or("");
-        check_features(features)?;
-        let (per_value, fpm_value) = match org.kind() {
-            Kind::Object => (org.get("per"), org.get("fpm")),
-            _ => (None, None),
+        let features = match truthy_string(v.claims.fea, || v.payload.get("fea")) {
+            None => "",
+            Some(fea) => fea.ok_or(AuthError::NotAString("fea"))?,
         };
-        let (per, fpm) = if js::truthy(per_value) && js::truthy(fpm_value) {
-            let claims_org = v.claims.org.unwrap_or_default();
-            (
-                string_claim(per_value, claims_org.permissions, "o.per")?.unwrap_or(""),
-                string_claim(fpm_value, claims_org.feature_permission_map, "o.fpm")?.unwrap_or(""),
-            )
-        } else {
-            ("", "")
+        check_features(features)?;
+        // `per` and `fpm` are read only when `o` is an object.
+        let (per, fpm) = match v.claims.org {
+            Some(org) => {
+                let raw = |name: &'static str| move || v.payload.get("o").and_then(|o| o.get(name));
+                match (
+                    truthy_string(org.permissions, raw("per")),
+                    truthy_string(org.feature_permission_map, raw("fpm")),
+                ) {
+                    (Some(per), Some(fpm)) => (
+                        per.ok_or(AuthError::NotAString("o.per"))?,
+                        fpm.ok_or(AuthError::NotAString("o.fpm"))?,
+                    ),
+                    _ => ("", ""),
+                }
+            }
+            None => ("", ""),
         };
         Ok(V2Org {
             permissions: Permissions::new(features, per, fpm)?,
@@ -362,19 +377,16 @@ impl<'a> V2Org<'a> {
     }
 }
 
-/// The typed string of a claim that Clerk calls `.split` on when it is
-/// truthy: `Ok(None)` when falsy, an error when truthy but not a string.
-fn string_claim<'a>(
-    raw: Option<Value<'a>>,
+/// A claim that Clerk calls `.split` on when it is truthy: `None` when
+/// falsy, else its string (`None` inside when truthy but not a string).
+/// `typed` is the claim when it is a string; `raw` looks it up otherwise.
+fn truthy_string<'a>(
     typed: Option<&'a str>,
-    name: &'static str,
-) -> Result<Option<&'a str>, AuthError<'a>> {
-    if !js::truthy(raw) {
-        return Ok(None);
-    }
+    raw: impl FnOnce() -> Option<Value<'a>>,
+) -> Option<Option<&'a str>> {
     match typed {
-        Some(s) => Ok(Some(s)),
-        None => Err(AuthError::NotAString(name)),
+        Some(s) => (!s.is_empty()).then_some(Some(s)),
+        None => js::truthy(raw()).then_some(None),
     }
 }
 
@@ -484,7 +496,12 @@ impl OrgRole<'_> {
 impl fmt::Display for OrgRole<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            OrgRole::Prefixed(r) => write!(f, "org:{r}"),
+            // Plain writes, not `write!`: the same text, without pulling
+            // `core::fmt`'s padding code into firmware.
+            OrgRole::Prefixed(r) => {
+                f.write_str("org:")?;
+                f.write_str(r)
+            }
             OrgRole::AsIssued(r) => f.write_str(r),
         }
     }
@@ -572,7 +589,11 @@ pub struct Permission<'a> {
 
 impl fmt::Display for Permission<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "org:{}:{}", self.feature, self.permission)
+        // Plain writes, not `write!`: see `OrgRole`.
+        f.write_str("org:")?;
+        f.write_str(self.feature)?;
+        f.write_str(":")?;
+        f.write_str(self.permission)
     }
 }
 

@@ -101,6 +101,18 @@ impl Algorithms {
     pub const fn contains(self, alg: Algorithm) -> bool {
         self.0 & alg.bit() != 0
     }
+
+    /// The algorithms of this set that this build can verify: all of them,
+    /// or with the `rs256-only` feature (firmware, no SHA-384/512 code) RS256
+    /// at most. A token of an algorithm left out is rejected as
+    /// `token-invalid-algorithm`, as when the verifier does not accept it.
+    const fn verifiable(self) -> Self {
+        if cfg!(feature = "rs256-only") {
+            Algorithms(self.0 & Algorithms::RS256.0)
+        } else {
+            self
+        }
+    }
 }
 
 impl Default for Algorithms {
@@ -137,7 +149,9 @@ pub struct VerifyOptions<'a> {
     pub issuer: Option<&'a str>,
     /// Tolerance for `exp`, `nbf` and `iat`, in milliseconds (may be negative).
     pub clock_skew_ms: i64,
-    /// Accepted signature algorithms.
+    /// Accepted signature algorithms. With the crate's `rs256-only` feature
+    /// (firmware), RS256 at most: the others are rejected as
+    /// `token-invalid-algorithm` even when listed here.
     pub algorithms: Algorithms,
 }
 
@@ -292,7 +306,7 @@ impl<'a> Verifier<'a> {
         if self.keys.is_empty() {
             return Err(TokenError::NoKey);
         }
-        let header = Header::check(decoded.header, self.options.algorithms)?;
+        let header = Header::check(decoded.header, self.options.algorithms.verifiable())?;
         let known = self.signature_cache.is_some_and(|c| c.contains(token));
         if !known {
             self.check_signature(&header, decoded.signing_input, decoded.signature())?;
@@ -303,8 +317,7 @@ impl<'a> Verifier<'a> {
         let (sub, exp) = self.check_claims(&raw, now_ms)?;
         let mut arena = Arena::new(decoded.rest);
         let sub = arena.text(sub).map_err(TokenError::Decode)?;
-        let claims =
-            SessionClaims::read(&raw, sub, exp, &mut arena).map_err(TokenError::Decode)?;
+        let claims = SessionClaims::read(&raw, sub, exp, &mut arena).map_err(TokenError::Decode)?;
         if !known && let Some(cache) = self.signature_cache {
             cache.insert(token, jsdate::seconds_to_ms(exp));
         }
@@ -464,8 +477,14 @@ fn js_truthy(v: Value<'_>) -> bool {
 fn hash<'o>(alg: Algorithm, data: &[u8], out: &'o mut [u8; 64]) -> &'o [u8] {
     let len = match alg {
         Algorithm::RS256 => copy_digest(&sha2::Sha256::digest(data), out),
+        #[cfg(not(feature = "rs256-only"))]
         Algorithm::RS384 => copy_digest(&sha2::Sha384::digest(data), out),
+        #[cfg(not(feature = "rs256-only"))]
         Algorithm::RS512 => copy_digest(&sha2::Sha512::digest(data), out),
+        // Unreachable: `Algorithms::verifiable` lets only RS256 through in
+        // this build. An empty digest never verifies.
+        #[cfg(feature = "rs256-only")]
+        Algorithm::RS384 | Algorithm::RS512 => 0,
     };
     out.get(..len).unwrap_or(&[])
 }
@@ -490,9 +509,34 @@ impl<'a> Verifier<'a> {
         if self.keys.is_empty() {
             return Err(TokenError::NoKey);
         }
-        let header = Header::check(decoded.header, self.options.algorithms)?;
+        let header = Header::check(decoded.header, self.options.algorithms.verifiable())?;
         self.check_signature(&header, decoded.signing_input, decoded.signature())?;
         let payload = decoded.payload;
         Ok(payload)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rs384_and_rs512_unless_rs256_only() {
+        let header = json::parse(r#"{"alg":"RS384","typ":"JWT"}"#).unwrap();
+        let checked = Header::check(header, Algorithms::ALL_RSA.verifiable());
+        let mut digest = [0u8; 64];
+        if cfg!(feature = "rs256-only") {
+            assert_eq!(Algorithms::ALL_RSA.verifiable(), Algorithms::RS256);
+            let err = checked.unwrap_err();
+            assert_eq!(err.reason().as_str(), "token-invalid-algorithm");
+            assert!(hash(Algorithm::RS384, b"x", &mut digest).is_empty());
+        } else {
+            assert_eq!(Algorithms::ALL_RSA.verifiable(), Algorithms::ALL_RSA);
+            assert_eq!(checked.unwrap().alg, Algorithm::RS384);
+            assert_eq!(hash(Algorithm::RS384, b"x", &mut digest).len(), 48);
+            assert_eq!(hash(Algorithm::RS512, b"x", &mut digest).len(), 64);
+        }
+        assert_eq!(hash(Algorithm::RS256, b"x", &mut digest).len(), 32);
     }
 }

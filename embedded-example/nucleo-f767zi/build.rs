@@ -2,8 +2,9 @@
 //! environment of `cargo build` and are compiled into the firmware.
 //!
 //! - `CLERK_JWT_KEY`: the instance's PEM public key (Clerk dashboard, API
-//!   keys, "JWT public key"), checked here with the core. Unset: the public
-//!   demo key from `demo-keys/`, and the firmware says so loudly at boot.
+//!   keys, "JWT public key"), loaded here with the core; the firmware gets
+//!   its modulus, exponent and `kid`. Unset: the public demo key from
+//!   `demo-keys/`, and the firmware says so loudly at boot.
 //! - `CLERK_AUTHORIZED_PARTIES`: comma-separated origins accepted in `azp`
 //!   (unset: not checked, as in Clerk).
 //! - `GATEWAY_RELAY_PERMISSION`: default `org:gateway:control`.
@@ -51,16 +52,28 @@ fn main() {
             (key, true)
         }
     };
-    // The board parses the key again at boot; checking it here with the
-    // same code turns a bad key into a build error that says what is wrong,
-    // and keeps the error's formatting out of the firmware.
-    if let Err(e) = clerk_edge::JwtKey::parse(&key) {
-        panic!("the jwtKey (CLERK_JWT_KEY) does not load: {e}");
-    }
-    fs::write(out.join("jwt_key.pem"), &key).expect("writing jwt_key.pem");
+    // The key is parsed here, with the core's own loader (every form Clerk
+    // accepts, and an error that says what is wrong), and the board gets
+    // only its modulus and exponent: the PEM, DER and JWK parsers and their
+    // error messages stay out of the firmware (about 10 KB of flash).
+    let loaded = match clerk_edge::JwtKey::parse(&key) {
+        Ok(k) => k,
+        Err(e) => panic!("the jwtKey (CLERK_JWT_KEY) does not load: {e}"),
+    };
+    let mut n_buf = [0u8; clerk_edge::rsa::MAX_MODULUS_BYTES];
+    let n = loaded.rsa().modulus_be(&mut n_buf);
+    writeln!(rs, "pub const JWT_KEY_MODULUS: [u8; {}] = {n:?};", n.len()).unwrap();
     writeln!(
         rs,
-        "pub const JWT_KEY: &str = include_str!(concat!(env!(\"OUT_DIR\"), \"/jwt_key.pem\"));"
+        "pub const JWT_KEY_EXPONENT: u32 = {};",
+        loaded.rsa().exponent()
+    )
+    .unwrap();
+    // A JWK's `kid` (a PEM has none) goes with it: Clerk matches it.
+    writeln!(
+        rs,
+        "pub const JWT_KEY_KID: &str = {:?};",
+        loaded.kid().unwrap_or("")
     )
     .unwrap();
     writeln!(rs, "pub const JWT_KEY_IS_DEMO: bool = {demo};").unwrap();

@@ -4,15 +4,19 @@
 //!
 //! `Verifier::verify` takes `&str`: valid UTF-8 input is used as it is
 //! (`str::from_utf8`), anything else as its lossy conversion, so both
-//! kinds of input reach the verifier.
+//! kinds of input reach the verifier. Each verification is repeated through
+//! a `SignatureCache` (filled, then hit), which must not change the verdict.
 #![no_main]
 
+use clerk_edge::verify::SignatureCache;
 use clerk_edge::{Algorithms, JwtKey, Verifier, VerifyOptions, verify};
+use clerk_edge_fuzz::NOW_MS;
 use clerk_edge_fuzz::keys::{BIG_PUBLIC_PEM, FUZZ_PUBLIC_PEM, MAIN_PUBLIC_PEM, Pair};
 use clerk_edge_fuzz::model::{self, Key, Options};
-use clerk_edge_fuzz::NOW_MS;
 use libfuzzer_sys::fuzz_target;
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 struct Config {
@@ -60,6 +64,19 @@ static CONFIGS: LazyLock<Vec<Config>> = LazyLock::new(|| {
     ]
 });
 
+/// A signature cache that remembers whole tokens.
+#[derive(Default)]
+struct SetCache(RefCell<HashSet<String>>);
+
+impl SignatureCache for SetCache {
+    fn contains(&self, token: &str) -> bool {
+        self.0.borrow().contains(token)
+    }
+    fn insert(&self, token: &str, _exp_ms: f64) {
+        self.0.borrow_mut().insert(token.to_owned());
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let token = match std::str::from_utf8(data) {
         Ok(s) => Cow::Borrowed(s),
@@ -85,7 +102,10 @@ fuzz_target!(|data: &[u8]| {
         let keys: Vec<Key<'_>> = config
             .pairs
             .iter()
-            .map(|p| Key { kid: p.kid, public: &p.reference })
+            .map(|p| Key {
+                kid: p.kid,
+                public: &p.reference,
+            })
             .collect();
         let opts = Options {
             authorized_parties: config.parties,
@@ -95,9 +115,24 @@ fuzz_target!(|data: &[u8]| {
             algorithms: config.algorithms,
         };
         let (expected, decoded) = model::verify(&token, &keys, &opts, NOW_MS);
-        assert_eq!(model::of(&result), expected, "verdict differs for {token:?}");
+        assert_eq!(
+            model::of(&result),
+            expected,
+            "verdict differs for {token:?}"
+        );
         if let (Ok(v), Some(d)) = (&result, &decoded) {
             model::check_verified(v, d, &opts, NOW_MS);
+        }
+        // Through a signature cache (filled, then hit): the same verdict.
+        let remembered = SetCache::default();
+        let cached = verifier.with_signature_cache(&remembered);
+        for _ in 0..2 {
+            let again = cached.verify(&token, NOW_MS, &mut buf);
+            assert_eq!(
+                model::of(&again),
+                expected,
+                "verdict differs with a signature cache"
+            );
         }
     }
 });

@@ -49,7 +49,10 @@ impl Pair {
     }
 }
 
-/// Signs `message` with the fuzz key (RSASSA-PKCS1-v1_5 with `alg`'s hash).
+/// Signs `message` with the fuzz key (RSASSA-PKCS1-v1_5 with `alg`'s hash),
+/// with the `rsa` crate. Under the fuzzer's instrumentation this costs
+/// tens of milliseconds, so targets sign once per input and verify the
+/// token many ways.
 pub fn sign(alg: clerk_edge::Algorithm, message: &[u8]) -> Vec<u8> {
     use rsa::pkcs1v15::SigningKey;
     use rsa::signature::{SignatureEncoding, Signer};
@@ -59,11 +62,25 @@ pub fn sign(alg: clerk_edge::Algorithm, message: &[u8]) -> Vec<u8> {
         LazyLock::new(|| SigningKey::new(FUZZ_PRIVATE.clone()));
     static S512: LazyLock<SigningKey<sha2::Sha512>> =
         LazyLock::new(|| SigningKey::new(FUZZ_PRIVATE.clone()));
-    match alg {
+    // Mutations often leave the signed bytes as they were (the clock, the
+    // configuration, the signature mode changed): remember recent ones.
+    type Memo = std::collections::HashMap<(clerk_edge::Algorithm, Vec<u8>), Vec<u8>>;
+    static MEMO: LazyLock<std::sync::Mutex<Memo>> = LazyLock::new(Default::default);
+    let key = (alg, message.to_vec());
+    if let Some(sig) = MEMO.lock().expect("memo").get(&key) {
+        return sig.clone();
+    }
+    let sig = match alg {
         clerk_edge::Algorithm::RS256 => S256.sign(message).to_vec(),
         clerk_edge::Algorithm::RS384 => S384.sign(message).to_vec(),
         clerk_edge::Algorithm::RS512 => S512.sign(message).to_vec(),
+    };
+    let mut memo = MEMO.lock().expect("memo");
+    if memo.len() >= 4096 {
+        memo.clear();
     }
+    memo.insert(key, sig.clone());
+    sig
 }
 
 /// Unpadded base64url, as tokens are written.

@@ -132,8 +132,12 @@ fn audience_ok(aud: &Tree, audience: &[&str]) -> bool {
     }
     match aud {
         Tree::Str(s) => wanted.contains(&s.as_str()),
-        Tree::Arr(items) if !items.is_empty() && items.iter().all(|i| matches!(i, Tree::Str(_))) => {
-            items.iter().any(|i| matches!(i, Tree::Str(s) if wanted.contains(&s.as_str())))
+        Tree::Arr(items)
+            if !items.is_empty() && items.iter().all(|i| matches!(i, Tree::Str(_))) =>
+        {
+            items
+                .iter()
+                .any(|i| matches!(i, Tree::Str(s) if wanted.contains(&s.as_str())))
         }
         _ => true,
     }
@@ -163,12 +167,30 @@ fn verifies(key: &PublicKey, alg: Algorithm, signing_input: &[u8], sig: Option<&
     key.verify(scheme, &digest, sig).is_ok()
 }
 
+/// Signature verdicts already computed for one token, by key and algorithm
+/// (the `rsa` crate is slow under instrumentation; a target that checks one
+/// token under several options and clocks verifies each signature once).
+#[derive(Default)]
+pub struct SigCache(std::collections::HashMap<(usize, Algorithm), bool>);
+
 /// The verdict the rules give for `token`, and what was decoded.
 pub fn verify(
     token: &str,
     keys: &[Key<'_>],
     opts: &Options<'_>,
     now_ms: i64,
+) -> (Verdict, Option<Decoded>) {
+    verify_cached(token, keys, opts, now_ms, &mut SigCache::default())
+}
+
+/// [`verify`] with signature verdicts remembered in `cache` (which must
+/// only ever see this one token).
+pub fn verify_cached(
+    token: &str,
+    keys: &[Key<'_>],
+    opts: &Options<'_>,
+    now_ms: i64,
+    cache: &mut SigCache,
 ) -> (Verdict, Option<Decoded>) {
     let parts: Vec<&str> = token.split('.').collect();
     let [h, p, s] = parts.as_slice() else {
@@ -182,7 +204,17 @@ pub fn verify(
         return (Verdict::Decode, None);
     };
     let sig = (sig.len() <= MAX_SIGNATURE_LEN).then_some(sig);
-    let verdict = check(&header, &payload, token, h.len() + 1 + p.len(), sig.as_deref(), keys, opts, now_ms);
+    let verdict = check(
+        &header,
+        &payload,
+        token,
+        h.len() + 1 + p.len(),
+        sig.as_deref(),
+        keys,
+        opts,
+        now_ms,
+        cache,
+    );
     (verdict, Some(Decoded { header, payload }))
 }
 
@@ -196,6 +228,7 @@ fn check(
     keys: &[Key<'_>],
     opts: &Options<'_>,
     now_ms: i64,
+    cache: &mut SigCache,
 ) -> Verdict {
     if header.get("cat") == Some(&Tree::Str(MACHINE_CATEGORY.into())) {
         return Verdict::MachineCategory;
@@ -222,6 +255,12 @@ fn check(
     let by_kid = match header.get("kid") {
         Some(Tree::Str(kid)) => keys.iter().find(|k| k.kid == Some(kid.as_str())),
         _ => None,
+    };
+    let mut verifies = |key: &PublicKey, alg: Algorithm, input: &[u8], sig: Option<&[u8]>| {
+        *cache
+            .0
+            .entry((key as *const PublicKey as usize, alg))
+            .or_insert_with(|| verifies(key, alg, input, sig))
     };
     let ok = match by_kid {
         Some(key) => verifies(key.public, alg, input, sig),
@@ -298,12 +337,21 @@ pub fn check_verified(v: &Verified<'_>, d: &Decoded, opts: &Options<'_>, now_ms:
     let c = &v.claims;
     assert_eq!(Some(c.sub), string("sub"), "sub");
     assert_eq!(Some(c.exp), number("exp"), "exp");
-    assert!(to_ms(c.exp) > now_ms as f64 - opts.clock_skew_ms as f64, "exp in the past");
+    assert!(
+        to_ms(c.exp) > now_ms as f64 - opts.clock_skew_ms as f64,
+        "exp in the past"
+    );
     if let Some(nbf) = c.nbf {
-        assert!(to_ms(nbf) <= now_ms as f64 + opts.clock_skew_ms as f64, "nbf");
+        assert!(
+            to_ms(nbf) <= now_ms as f64 + opts.clock_skew_ms as f64,
+            "nbf"
+        );
     }
     if let Some(iat) = c.iat {
-        assert!(to_ms(iat) <= now_ms as f64 + opts.clock_skew_ms as f64, "iat");
+        assert!(
+            to_ms(iat) <= now_ms as f64 + opts.clock_skew_ms as f64,
+            "iat"
+        );
     }
     assert_eq!(c.nbf, number("nbf"), "nbf");
     assert_eq!(c.iat, number("iat"), "iat");
@@ -322,7 +370,10 @@ pub fn check_verified(v: &Verified<'_>, d: &Decoded, opts: &Options<'_>, now_ms:
         assert_eq!(ours, string(name), "{name}");
     }
     if !opts.authorized_parties.is_empty() {
-        assert!(c.azp.is_some_and(|azp| opts.authorized_parties.contains(&azp)));
+        assert!(
+            c.azp
+                .is_some_and(|azp| opts.authorized_parties.contains(&azp))
+        );
     }
     match (p.get("o"), &c.org) {
         (Some(o @ Tree::Obj(_)), Some(org)) => {

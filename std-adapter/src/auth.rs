@@ -129,8 +129,29 @@ pub struct Session {
     at_ms: i64,
     claims: Claims,
     standing: Standing,
+    /// `exp`, `nbf`, `iat` as the core compares them with the clock.
+    times: TimeClaims,
     payload: OnceLock<Value>,
     org: OnceLock<Org>,
+}
+
+/// A token's time claims in milliseconds, as the core's verifier compares
+/// them (Clerk: `new Date(0).setUTCSeconds(t)`, i.e. trunc(t)·1000).
+#[derive(Clone, Copy, Debug)]
+struct TimeClaims {
+    exp_ms: f64,
+    nbf_ms: Option<f64>,
+    iat_ms: Option<f64>,
+}
+
+/// The core's `jsdate::seconds_to_ms`, operation for operation.
+fn seconds_to_ms(seconds: f64) -> f64 {
+    let t = if seconds.abs() < 4_503_599_627_370_496.0 {
+        (seconds as i64) as f64
+    } else {
+        seconds
+    };
+    t * 1000.0
 }
 
 /// Vouches for the one token a [`Session`] was built from, which verified.
@@ -163,14 +184,39 @@ impl Session {
             Ok(_) => Standing::Pending,
             Err(e) => Standing::Invalid(e.to_string()),
         };
+        let c = &verified.claims;
         Session {
             token: token.into(),
             at_ms,
-            claims: Claims::from_core(&verified.claims),
+            claims: Claims::from_core(c),
             standing,
+            times: TimeClaims {
+                exp_ms: seconds_to_ms(c.exp),
+                nbf_ms: c.nbf.map(seconds_to_ms),
+                iat_ms: c.iat.map(seconds_to_ms),
+            },
             payload: OnceLock::new(),
             org: OnceLock::new(),
         }
+    }
+
+    /// Whether the token's `exp`, `nbf` and `iat` pass at `now_ms` with
+    /// `skew_ms`, compared exactly as the core's verifier compares them
+    /// (the only checks whose answer changes for a token that verified).
+    pub(crate) fn times_pass(&self, now_ms: i64, skew_ms: i64) -> bool {
+        let now = now_ms as f64;
+        let skew = skew_ms as f64;
+        let t = &self.times;
+        if t.exp_ms <= now - skew {
+            return false;
+        }
+        if t.nbf_ms.is_some_and(|nbf_ms| nbf_ms > now + skew) {
+            return false;
+        }
+        if t.iat_ms.is_some_and(|iat_ms| iat_ms > now + skew) {
+            return false;
+        }
+        true
     }
 
     /// The session token.
@@ -389,6 +435,14 @@ impl Auth {
         match self {
             Auth::SignedIn(s) => Some(s),
             Auth::SignedOut(s) => s.session.as_deref(),
+        }
+    }
+
+    /// The shared session behind [`verified_session`](Self::verified_session).
+    pub(crate) fn verified_arc(&self) -> Option<&Arc<Session>> {
+        match self {
+            Auth::SignedIn(s) => Some(s),
+            Auth::SignedOut(s) => s.session.as_ref(),
         }
     }
 

@@ -2,10 +2,21 @@
 //! for about a minute, so its second verification should not cost an RSA
 //! operation.
 //!
-//! It plugs into the core as a [`SignatureCache`]: it remembers only "this
-//! exact token's signature verified with this key set" and the token's
-//! `exp`. Everything else (decoding, `azp`, `exp`/`nbf`/`iat` against the
-//! clock, Clerk's request rules, `toAuth()`) is the core's, on every request.
+//! It plugs into the core as a [`SignatureCache`]: it remembers "this exact
+//! token's signature verified with this key set" and the token's `exp`, so
+//! the core skips the RSA operation for a token it has seen.
+//!
+//! It also keeps the owned [`Session`] the adapter made of a verified
+//! token. The answer of `verifyToken`, and of a request whose
+//! `Authorization` header carries the token (Clerk then reads no cookie,
+//! clerk-semantics.md §6.5), depends only on the token, the configuration,
+//! the key set and the clock; so a repeated token gets the kept session
+//! (shared, an `Arc`) after its `exp`/`nbf`/`iat` are checked against the
+//! clock exactly as the core checks them. When a time check fails, the
+//! request goes through the core, which gives Clerk's reason and handshake.
+//! A session kept by `verify_token` answers only `verify_token`: the header
+//! path also refuses machine tokens, so it answers only for sessions it
+//! signed in itself. Cookie requests always go through the core.
 //!
 //! - Key: a keyed 64-bit hash of the whole token (foldhash with a per-process
 //!   random seed; about 0.1 µs for 1 KB, against ~0.7 µs for SHA-256), then
@@ -21,15 +32,16 @@
 //!   full shard first drops expired entries, then a quarter of its entries
 //!   in table order, which is effectively random.
 
+use crate::auth::Session;
 use clerk_edge::verify::SignatureCache;
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Number of independently locked shards.
 pub const SHARDS: usize = 16;
 
-/// Default capacity, in tokens (about 1 KB each).
+/// Default capacity, in tokens (about 2 to 3 KB each with their session).
 pub const DEFAULT_CAPACITY: usize = 8192;
 
 struct Entry {
@@ -37,6 +49,12 @@ struct Entry {
     token: Box<str>,
     exp_ms: f64,
     generation: u64,
+    /// The owned session the adapter made of the verified token (shared
+    /// by every request that sends it).
+    session: Option<Arc<Session>>,
+    /// The session was signed in by Clerk's header path (which also
+    /// refuses machine tokens and other categories).
+    header: bool,
 }
 
 /// A bounded set of tokens whose signature verified.
@@ -110,6 +128,10 @@ impl TokenCache {
         }
         match shard.find_mut(hash, |e| e.hash == hash && *e.token == *token) {
             Some(e) => {
+                if e.generation != generation {
+                    e.session = None;
+                    e.header = false;
+                }
                 e.exp_ms = exp_ms;
                 e.generation = generation;
             }
@@ -121,10 +143,52 @@ impl TokenCache {
                         token: token.into(),
                         exp_ms,
                         generation,
+                        session: None,
+                        header: false,
                     },
                     |e| e.hash,
                 );
             }
+        }
+    }
+
+    /// The session kept for `token` (verified with the key set of
+    /// `generation`); with `header`, only one signed in by the header path.
+    /// The caller still checks the token's times against the clock.
+    pub(crate) fn session(
+        &self,
+        token: &str,
+        generation: u64,
+        header: bool,
+    ) -> Option<Arc<Session>> {
+        let hash = self.hash(token);
+        let shard = lock(self.shard(hash));
+        let e = shard.find(hash, |e| e.hash == hash && *e.token == *token)?;
+        if e.generation != generation || (header && !e.header) {
+            return None;
+        }
+        e.session.clone()
+    }
+
+    /// Keeps `session`, made of `token` after the core verified it with the
+    /// key set of `generation`, with the token's entry (when there is one:
+    /// the core adds it when the signature verifies).
+    pub(crate) fn attach(
+        &self,
+        token: &str,
+        generation: u64,
+        session: &Arc<Session>,
+        header: bool,
+    ) {
+        let hash = self.hash(token);
+        let mut shard = lock(self.shard(hash));
+        if let Some(e) = shard.find_mut(hash, |e| e.hash == hash && *e.token == *token)
+            && e.generation == generation
+        {
+            if e.session.is_none() {
+                e.session = Some(Arc::clone(session));
+            }
+            e.header |= header;
         }
     }
 

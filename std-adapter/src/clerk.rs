@@ -251,7 +251,7 @@ impl Clerk {
 
     /// Runs `f` with a verifier for the current keys, the options and the
     /// token cache (for the current key set).
-    fn with_verifier<R>(&self, now_ms: i64, f: impl FnOnce(Verifier<'_>) -> R) -> R {
+    fn with_verifier<R>(&self, now_ms: i64, f: impl FnOnce(Verifier<'_>, u64) -> R) -> R {
         let inner = &*self.inner;
         let fetched;
         let (keys, generation): (&[JwtKey], u64) = match &inner.keys {
@@ -278,8 +278,8 @@ impl Clerk {
         });
         let verifier = Verifier::new(keys, options);
         match &view {
-            Some(view) => f(verifier.with_signature_cache(view)),
-            None => f(verifier),
+            Some(view) => f(verifier.with_signature_cache(view), generation),
+            None => f(verifier, generation),
         }
     }
 
@@ -332,18 +332,53 @@ impl Clerk {
         }
     }
 
+    /// The generation of the key set held now (0 for jwtKeys).
+    fn generation(&self) -> u64 {
+        match &self.inner.keys {
+            KeySource::Static(_) => 0,
+            KeySource::Jwks(j) => j.generation(),
+        }
+    }
+
+    /// The session the cache keeps for `token` (with `header`: one signed
+    /// in by the header path), when its `exp`, `nbf` and `iat` still pass
+    /// at `now_ms`: every other check the core makes gave the same answer
+    /// for this token, key set and configuration. `None`: ask the core.
+    fn cached_session(&self, token: &str, now_ms: i64, header: bool) -> Option<Arc<Session>> {
+        let cache = self.inner.cache.as_ref()?;
+        let session = cache.session(token, self.generation(), header)?;
+        session
+            .times_pass(now_ms, self.inner.skew_ms)
+            .then_some(session)
+    }
+
+    /// Keeps the session made of `token` (verified with the key set of
+    /// `generation`) in the cache.
+    fn keep_session(&self, token: &str, generation: u64, session: &Arc<Session>, header: bool) {
+        if let Some(cache) = &self.inner.cache {
+            cache.attach(token, generation, session, header);
+        }
+    }
+
     fn verify_step(
         &self,
         token: &str,
         now_ms: i64,
         may_fetch: bool,
     ) -> Step<Result<Arc<Session>, Rejection>> {
+        if let Some(session) = self.cached_session(token, now_ms, false) {
+            return Step::Done(Ok(session));
+        }
         // Tokens over the core's limit are refused before the buffer is used.
         let len = verify::buffer_len(token.len().min(verify::MAX_TOKEN_LEN));
         with_buffer(len, |buf| {
-            self.with_verifier(now_ms, |verifier| {
+            self.with_verifier(now_ms, |verifier, generation| {
                 match verifier.verify(token, now_ms, buf) {
-                    Ok(v) => Step::Done(Ok(Arc::new(Session::new(token, now_ms, &v)))),
+                    Ok(v) => {
+                        let session = Arc::new(Session::new(token, now_ms, &v));
+                        self.keep_session(token, generation, &session, false);
+                        Step::Done(Ok(session))
+                    }
                     Err(e) => match self.missing_key(&e, may_fetch) {
                         Some(None) => Step::NeedKeys,
                         Some(Some(r)) => Step::Done(Err(r)),
@@ -392,21 +427,59 @@ impl Clerk {
         now_ms: i64,
         may_fetch: bool,
     ) -> Step<RequestState> {
+        if let Some(state) = self.header_hit(req, now_ms) {
+            return Step::Done(state);
+        }
         let text = HeaderText::read(req);
         let parts = text.parts(self.inner.default_scheme);
+        let header_token = parts.authorization.and_then(request::header_token);
         with_buffer(request::request_buffer_len(&parts), |buf| {
-            self.with_verifier(now_ms, |verifier| {
+            self.with_verifier(now_ms, |verifier, generation| {
                 let authenticator = Authenticator::new(verifier, self.inner.instance.as_ref());
                 let state = authenticator.authenticate(&parts, now_ms, buf);
                 let jwks = state
                     .token_error()
                     .and_then(|e| self.missing_key(e, may_fetch));
-                match jwks {
-                    Some(None) => Step::NeedKeys,
-                    Some(Some(r)) => Step::Done(owned_state(&state, now_ms, Some(&r))),
-                    None => Step::Done(owned_state(&state, now_ms, None)),
+                let owned = match jwks {
+                    Some(None) => return Step::NeedKeys,
+                    Some(Some(r)) => owned_state(&state, now_ms, Some(&r)),
+                    None => owned_state(&state, now_ms, None),
+                };
+                // Signed in by the header path: the same token signs in the
+                // same way until its times fail.
+                if let (Some(token), AuthStatus::SignedIn, Some(session)) =
+                    (header_token, owned.status, owned.auth.verified_arc())
+                    && state.token() == Some(token)
+                {
+                    self.keep_session(token, generation, session, true);
                 }
+                Step::Done(owned)
             })
+        })
+    }
+
+    /// A request whose `Authorization` header carries a token the header
+    /// path signed in before, and whose times still pass: Clerk reads
+    /// nothing else of such a request (clerk-semantics.md §6.5), so the
+    /// answer is the kept session, without the core. Anything else
+    /// (cookies, several `Authorization` fields, non-ASCII bytes, a time
+    /// check that fails, an unknown token) goes through the core.
+    fn header_hit(&self, req: HttpRequest<'_>, now_ms: i64) -> Option<RequestState> {
+        self.inner.cache.as_ref()?;
+        let mut values = req.headers.get_all(http::header::AUTHORIZATION).iter();
+        let value = values.next()?;
+        if values.next().is_some() {
+            return None;
+        }
+        let text = std::str::from_utf8(value.as_bytes())
+            .ok()
+            .filter(|s| s.is_ascii())?;
+        let token = request::header_token(text)?;
+        let session = self.cached_session(token, now_ms, true)?;
+        Some(RequestState {
+            status: AuthStatus::SignedIn,
+            auth: Auth::from_session(session),
+            headers: HeaderMap::new(),
         })
     }
 }

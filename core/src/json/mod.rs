@@ -27,6 +27,7 @@
 use core::fmt;
 
 mod js;
+pub(crate) mod number;
 mod scan;
 mod string;
 mod validate;
@@ -163,11 +164,15 @@ impl<'a> Value<'a> {
     }
 
     /// The number as JavaScript reads it (`1e400` is infinity).
+    ///
+    /// Rounded correctly, like JavaScript, by core's float parser; with the
+    /// `compact-numbers` feature, by a short parser that is exact for every
+    /// number Clerk issues and within one ulp for any other (see the
+    /// crate's features).
     pub fn as_f64(&self) -> Option<f64> {
-        // Rust's float parser rounds correctly, like JavaScript's, and the
-        // JSON number grammar is a subset of what it accepts.
+        // The JSON number grammar is a subset of what `number::parse` takes.
         match self.kind() {
-            Kind::Number => self.raw.parse().ok(),
+            Kind::Number => number::parse(self.raw),
             _ => None,
         }
     }

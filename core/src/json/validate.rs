@@ -56,7 +56,12 @@ struct Key<'a> {
 }
 
 impl<'a> Key<'a> {
-    #[inline(always)]
+    // Forced inline on 64-bit targets (parse speed on servers); on
+    // 32-bit ones the optimizer decides, which at opt-level "z" keeps
+    // the copies of this and of `KeyHash::bytes`, `member_name` and
+    // `string` out of firmware (about 1.4 KB on Cortex-M).
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn new(escaped: &'a [u8], has_escape: bool) -> Self {
         let mut hash = KeyHash::default();
         if has_escape {
@@ -122,7 +127,9 @@ impl KeyHash {
         }
     }
 
-    #[inline(always)]
+    // Inlining: see `Key::new`.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn bytes(&mut self, bytes: &[u8]) {
         if !self.len.is_multiple_of(8) {
             for &b in bytes {
@@ -361,7 +368,9 @@ pub(super) fn document(text: &str) -> Result<&str, JsonError> {
 
 /// Reads the member name at `pos` (a string, a colon), checks it against
 /// the object's earlier names and returns where the member's value starts.
-#[inline(always)]
+// Inlining: see `Key::new`.
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline)]
 fn member_name<'a>(
     text: &'a str,
     pos: usize,
@@ -390,7 +399,9 @@ fn member_name<'a>(
 
 /// Validates the string whose opening quote is at `open`; returns the
 /// offset after its closing quote and whether it contains escapes.
-#[inline(always)]
+// Inlining: see `Key::new`.
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline)]
 fn string(b: &[u8], open: usize) -> Result<(usize, bool), JsonError> {
     let mut i = open + 1;
     let mut has_escape = false;

@@ -53,7 +53,13 @@ const HANDSHAKE_PARAMS: &[&str] = &[
 #[derive(Clone, Copy, Debug)]
 pub struct Location<'t> {
     kind: Kind<'t>,
+    /// [`write_kind`], called through this pointer: a program that never
+    /// makes a `Location` (an [`Authenticator`](super::Authenticator)
+    /// without an instance) then does not link the URL writing.
+    write: WriteKind,
 }
+
+type WriteKind = fn(&Kind<'_>, &mut fmt::Formatter<'_>) -> fmt::Result;
 
 #[derive(Clone, Copy, Debug)]
 enum Kind<'t> {
@@ -92,18 +98,21 @@ impl<'t> Location<'t> {
                 session,
                 dev_browser,
             },
+            write: write_kind,
         }
     }
 
     pub(crate) fn sync_back(url: AbsoluteUrl<'t>, dev_browser: Option<&'t str>) -> Self {
         Location {
             kind: Kind::SyncBack { url, dev_browser },
+            write: write_kind,
         }
     }
 
     pub(crate) fn cleaned(url: ClerkUrl<'t>) -> Self {
         Location {
             kind: Kind::Cleaned(url),
+            write: write_kind,
         }
     }
 
@@ -115,86 +124,91 @@ impl<'t> Location<'t> {
 
 impl fmt::Display for Location<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            Kind::Handshake {
-                frontend_api,
+        (self.write)(&self.kind, f)
+    }
+}
+
+/// Writes a location: [`Location`]'s `Display`, through its pointer.
+fn write_kind(kind: &Kind<'_>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match kind {
+        Kind::Handshake {
+            frontend_api,
+            url,
+            suffixed_cookies,
+            reason,
+            session,
+            dev_browser,
+        } => {
+            f.write_str("https://")?;
+            for c in frontend_api.chars() {
+                f.write_char(c.to_ascii_lowercase())?;
+            }
+            f.write_str("/v1/client/handshake?")?;
+            let mut q = QueryWriter::new(f);
+            let href = Href {
                 url,
-                suffixed_cookies,
-                reason,
-                session,
-                dev_browser,
-            } => {
-                f.write_str("https://")?;
-                for c in frontend_api.chars() {
-                    f.write_char(c.to_ascii_lowercase())?;
-                }
-                f.write_str("/v1/client/handshake?")?;
-                let mut q = QueryWriter::new(f);
-                let href = Href {
-                    url,
-                    without: DEV_BROWSER_PARAMS,
+                without: DEV_BROWSER_PARAMS,
+            };
+            q.pair_display("redirect_url", &href)?;
+            q.pair_display("__clerk_api_version", &HANDSHAKE_API_VERSION)?;
+            q.pair_display(
+                "suffixed_cookies",
+                &if *suffixed_cookies { "true" } else { "false" },
+            )?;
+            q.pair_display("__clerk_hs_reason", &reason.as_str())?;
+            q.pair_display("format", &"nonce")?;
+            if let Some(session) = session {
+                q.pair_display("__session", session)?;
+            }
+            if let Some(db) = dev_browser {
+                q.pair_display("__clerk_db_jwt", db)?;
+            }
+            Ok(())
+        }
+        Kind::SyncBack { url, dev_browser } => {
+            write!(f, "{}", url.origin)?;
+            url::write_path(url.path, f)?;
+            let query = url.query.unwrap_or("");
+            let had_synced = url::query_pairs(query).any(|p| p.name.eq_str("__clerk_synced"));
+            let mut synced_done = false;
+            {
+                let mut sink = Prefixed {
+                    out: f,
+                    prefix: Some('?'),
                 };
-                q.pair_display("redirect_url", &href)?;
-                q.pair_display("__clerk_api_version", &HANDSHAKE_API_VERSION)?;
-                q.pair_display(
-                    "suffixed_cookies",
-                    &if *suffixed_cookies { "true" } else { "false" },
-                )?;
-                q.pair_display("__clerk_hs_reason", &reason.as_str())?;
-                q.pair_display("format", &"nonce")?;
-                if let Some(session) = session {
-                    q.pair_display("__session", session)?;
+                let mut q = QueryWriter::new(&mut sink);
+                for pair in url::query_pairs(query) {
+                    if pair.name.eq_str("__clerk_synced") {
+                        // `set` keeps the first and drops the others.
+                        if !synced_done {
+                            q.pair("__clerk_synced".chars(), "true".chars())?;
+                            synced_done = true;
+                        }
+                        continue;
+                    }
+                    q.pair(pair.name.chars(), pair.value.chars())?;
                 }
                 if let Some(db) = dev_browser {
-                    q.pair_display("__clerk_db_jwt", db)?;
+                    q.pair("__clerk_db_jwt".chars(), db.chars())?;
                 }
-                Ok(())
+                if !had_synced {
+                    q.pair("__clerk_synced".chars(), "true".chars())?;
+                }
             }
-            Kind::SyncBack { url, dev_browser } => {
-                write!(f, "{}", url.origin)?;
-                url::write_path(url.path, f)?;
-                let query = url.query.unwrap_or("");
-                let had_synced = url::query_pairs(query).any(|p| p.name.eq_str("__clerk_synced"));
-                let mut synced_done = false;
-                {
-                    let mut sink = Prefixed {
-                        out: f,
-                        prefix: Some('?'),
-                    };
-                    let mut q = QueryWriter::new(&mut sink);
-                    for pair in url::query_pairs(query) {
-                        if pair.name.eq_str("__clerk_synced") {
-                            // `set` keeps the first and drops the others.
-                            if !synced_done {
-                                q.pair("__clerk_synced".chars(), "true".chars())?;
-                                synced_done = true;
-                            }
-                            continue;
-                        }
-                        q.pair(pair.name.chars(), pair.value.chars())?;
-                    }
-                    if let Some(db) = dev_browser {
-                        q.pair("__clerk_db_jwt".chars(), db.chars())?;
-                    }
-                    if !had_synced {
-                        q.pair("__clerk_synced".chars(), "true".chars())?;
-                    }
-                }
-                if let Some(fragment) = url.fragment {
-                    f.write_char('#')?;
-                    url::write_fragment(fragment, f)?;
-                }
-                Ok(())
+            if let Some(fragment) = url.fragment {
+                f.write_char('#')?;
+                url::write_fragment(fragment, f)?;
             }
-            Kind::Cleaned(url) => write!(
-                f,
-                "{}",
-                Href {
-                    url,
-                    without: HANDSHAKE_PARAMS,
-                }
-            ),
+            Ok(())
         }
+        Kind::Cleaned(url) => write!(
+            f,
+            "{}",
+            Href {
+                url,
+                without: HANDSHAKE_PARAMS,
+            }
+        ),
     }
 }
 

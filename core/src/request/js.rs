@@ -3,7 +3,7 @@
 //! values), reproduced exactly enough that the same cookies and claims lead
 //! to the same decisions.
 
-use crate::json::{Kind, Value};
+use crate::json::{Kind, Value, number};
 use core::fmt;
 
 /// Longest string [`string_to_number`] converts; a longer one is `NaN`
@@ -61,8 +61,8 @@ pub(crate) fn parse_int(s: &str) -> f64 {
             .position(|b| !b.is_ascii_digit())
             .unwrap_or(s.len());
         match s.get(..end) {
-            // Rust's parser rounds a digit string exactly as JavaScript does.
-            Some(digits) if !digits.is_empty() => digits.parse().unwrap_or(f64::NAN),
+            // Rounded as JavaScript does (see `Value::as_f64`).
+            Some(digits) if !digits.is_empty() => number::parse(digits).unwrap_or(f64::NAN),
             _ => return f64::NAN,
         }
     };
@@ -134,15 +134,16 @@ fn str_to_number(s: &str) -> f64 {
         return acc;
     }
     if is_decimal_literal(s) {
-        s.parse().unwrap_or(f64::NAN)
+        number::parse(s).unwrap_or(f64::NAN)
     } else {
         f64::NAN
     }
 }
 
 /// JavaScript's `StrDecimalLiteral` without `Infinity`: `[+-]? (digits
-/// [. digits?] | . digits) ([eE] [+-]? digits)?`. Rust's parser accepts
-/// this grammar and more (`inf`, `nan`), so the grammar is checked first.
+/// [. digits?] | . digits) ([eE] [+-]? digits)?`. The number parser accepts
+/// this grammar (core's `f64::from_str` also `inf` and `nan`), so the
+/// grammar is checked first.
 fn is_decimal_literal(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));

@@ -33,7 +33,8 @@
 //! only unsuffixed cookies are read, the instance counts as production, and
 //! no handshake is possible: a request that Clerk would redirect is
 //! signed-out with the same reason, and the cross-origin `Referer` check is
-//! skipped.
+//! skipped. [`Authenticator::without_instance`] behaves the same and leaves
+//! the code that only an instance can reach out of the program (firmware).
 
 mod cookies;
 mod handshake;
@@ -59,7 +60,7 @@ use crate::json::{Kind, Value};
 use crate::token;
 use crate::verify::{MAX_TOKEN_LEN, Verifier, VerifyOptions, buffer_len};
 use handshake::ClerkUrl;
-use state::{MessageKind, valid_header_text};
+use state::{MessageKind, RedirectCount, valid_header_text};
 use url::{AbsoluteUrl, Origin};
 
 /// Clerk's token category that `authenticateRequest` lets through besides
@@ -148,14 +149,65 @@ pub fn request_buffer_len(request: &RequestParts<'_>) -> usize {
     cookie + query + 4 * buffer_len(largest)
 }
 
+/// Where an [`Authenticator`] finds its [`Instance`]: an
+/// `Option<&Instance>` chosen at run time (the default), or [`NoInstance`].
+pub trait InstanceSource<'a>: Copy + sealed::Sealed {
+    /// The instance, if any.
+    fn instance(self) -> Option<&'a Instance>;
+}
+
+impl<'a> InstanceSource<'a> for Option<&'a Instance> {
+    #[inline]
+    fn instance(self) -> Option<&'a Instance> {
+        self
+    }
+}
+
+/// No publishable key, known when the program is compiled: an
+/// [`Authenticator::without_instance`] behaves exactly like
+/// `Authenticator::new(verifier, None)`, and the code that only an instance
+/// can reach (suffixed cookies, development instances, handshake redirects,
+/// the cross-origin `Referer` check) is left out of the program. For
+/// firmware, where that is several KB.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoInstance;
+
+impl<'a> InstanceSource<'a> for NoInstance {
+    #[inline(always)]
+    fn instance(self) -> Option<&'a Instance> {
+        None
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for Option<&super::Instance> {}
+    impl Sealed for super::NoInstance {}
+}
+
+/// The session token of an `Authorization` header value, as
+/// [`Authenticator::authenticate`] reads it (trimmed, `Bearer` in any letter
+/// case, or a bare token); `None` when the cookies are read instead.
+///
+/// With a header token Clerk ignores the cookies: a request that is signed
+/// in with it would be signed in with that token alone, at the same time.
+pub fn header_token(authorization: &str) -> Option<&str> {
+    let value = authorization.trim_matches([' ', '\t', '\r', '\n']);
+    cookies::authorization_token(value)
+}
+
 /// Clerk's `authenticateRequest` for session tokens.
+///
+/// `I` says where the instance comes from: `Option<&Instance>` for
+/// [`Authenticator::new`], [`NoInstance`] for
+/// [`Authenticator::without_instance`].
 #[derive(Clone, Copy, Debug)]
-pub struct Authenticator<'a> {
+pub struct Authenticator<'a, I = Option<&'a Instance>> {
     verifier: Verifier<'a>,
     /// The same checks with Clerk's one-day skew, for development
     /// handshakes.
     dev_retry: Verifier<'a>,
-    instance: Option<&'a Instance>,
+    instance: I,
 }
 
 impl<'a> Authenticator<'a> {
@@ -163,6 +215,21 @@ impl<'a> Authenticator<'a> {
     /// publishable key if given (suffixed cookies, development instances,
     /// handshakes).
     pub fn new(verifier: Verifier<'a>, instance: Option<&'a Instance>) -> Self {
+        Authenticator::with_source(verifier, instance)
+    }
+}
+
+impl<'a> Authenticator<'a, NoInstance> {
+    /// An authenticator verifying with `verifier`, without a publishable
+    /// key: the same as `Authenticator::new(verifier, None)`, in less code
+    /// (see [`NoInstance`]).
+    pub fn without_instance(verifier: Verifier<'a>) -> Self {
+        Authenticator::with_source(verifier, NoInstance)
+    }
+}
+
+impl<'a, I: InstanceSource<'a>> Authenticator<'a, I> {
+    fn with_source(verifier: Verifier<'a>, instance: I) -> Self {
         let dev_retry = Verifier::new(
             verifier.keys(),
             VerifyOptions {
@@ -184,7 +251,7 @@ impl<'a> Authenticator<'a> {
 
     /// The instance, when a publishable key was given.
     pub fn instance(&self) -> Option<&'a Instance> {
-        self.instance
+        self.instance.instance()
     }
 
     /// Authenticates a request at `now_ms` (Unix milliseconds), decoding
@@ -230,13 +297,10 @@ impl<'a> Authenticator<'a> {
             instance: self.instance,
             req: Req::new(request),
             now_ms,
+            _source: core::marker::PhantomData,
         };
         let mut bump = Bump { free: buf };
-        match flow
-            .req
-            .authorization
-            .and_then(cookies::authorization_token)
-        {
+        match flow.req.authorization.and_then(header_token) {
             Some(token) => flow.header_path(token, &mut bump),
             None => flow.cookie_path(&mut bump),
         }
@@ -409,7 +473,7 @@ fn facts(
     base64url::validate(segments.signature.as_bytes())
         .map_err(|e| TokenError::Decode(DecodeError::Base64(Segment::Signature, e)))?;
 
-    let kind = classify(token, header, payload);
+    let kind = classify(token, header, machine_subject(payload));
     let iss = payload.get("iss");
     let iat = payload.get("iat");
     let now_s = js::now_seconds_int32(now_ms);
@@ -440,32 +504,42 @@ struct TokenKind {
 
 /// Clerk's `isMachineJwt` (JWT-shaped, with an OAuth `typ` or an `mch_`
 /// subject) and `hasNonSessionJwtCategory` (`cat` present and neither the
-/// session nor the ignore category).
-fn classify(token: &str, header: Value<'_>, payload: Value<'_>) -> TokenKind {
-    // `/^[a-zA-Z0-9\-_]+\.[a-zA-Z0-9\-_]+\.[a-zA-Z0-9\-_]+$/`
-    let mut segments = 0;
-    let jwt_shaped = token.split('.').all(|s| {
-        segments += 1;
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    }) && segments == 3;
+/// session nor the ignore category), for a token whose three segments
+/// passed base64url validation; `m2m_sub`: its `sub` starts with `mch_`.
+fn classify(token: &str, header: Value<'_>, m2m_sub: bool) -> TokenKind {
     let oauth_typ = header
         .get("typ")
         .and_then(|t| t.as_str())
         .is_some_and(|t| t.eq_str("at+jwt") || t.eq_str("application/at+jwt"));
-    let m2m_sub = payload
-        .get("sub")
-        .and_then(|s| s.as_str())
-        .is_some_and(|s| s.chars().take(4).eq("mch_".chars()));
     let non_session_category = header.get("cat").is_some_and(|cat| {
         !cat.as_str()
             .is_some_and(|c| c.eq_str(SESSION_CATEGORY) || c.eq_str(IGNORE_CATEGORY))
     });
     TokenKind {
-        machine: jwt_shaped && (oauth_typ || m2m_sub),
+        machine: (oauth_typ || m2m_sub) && jwt_shaped(token),
         non_session_category,
     }
+}
+
+/// `payload.sub` is a string starting with `mch_`.
+fn machine_subject(payload: Value<'_>) -> bool {
+    payload
+        .get("sub")
+        .and_then(|s| s.as_str())
+        .is_some_and(|s| s.chars().take(4).eq("mch_".chars()))
+}
+
+/// `/^[a-zA-Z0-9\-_]+\.[a-zA-Z0-9\-_]+\.[a-zA-Z0-9\-_]+$/` for a token
+/// whose three segments passed base64url validation: their bytes are then
+/// in the regex's alphabet except trailing `=` padding, so the token
+/// matches unless a segment is empty or padded (no byte-by-byte rescan).
+fn jwt_shaped(token: &str) -> bool {
+    let (Some(first), Some(second)) = (token.find('.'), token.rfind('.')) else {
+        return false;
+    };
+    let bytes = token.as_bytes();
+    let segment = |start: usize, end: usize| end > start && bytes.get(end - 1) != Some(&b'=');
+    segment(0, first) && segment(first + 1, second) && segment(second + 1, bytes.len())
 }
 
 /// `typeof iss === "string" && iss.replace(/https?:\/\//gi, "") === fapi`.
@@ -547,12 +621,17 @@ struct CookieCtx<'t> {
 }
 
 /// One `authenticateRequest` call.
-struct Flow<'t> {
+///
+/// Generic over where the instance comes from so that, with [`NoInstance`],
+/// every `self.instance()` is a constant `None` and the code behind it is
+/// not compiled in.
+struct Flow<'t, 'a, I> {
     verifier: &'t Verifier<'t>,
     dev_retry: &'t Verifier<'t>,
-    instance: Option<&'t Instance>,
+    instance: I,
     req: Req<'t>,
     now_ms: i64,
+    _source: core::marker::PhantomData<&'a ()>,
 }
 
 /// What resolving a handshake token leads to.
@@ -565,9 +644,14 @@ enum Resolution<'t> {
     Continue,
 }
 
-impl<'t> Flow<'t> {
+impl<'t, 'a: 't, I: InstanceSource<'a>> Flow<'t, 'a, I> {
+    #[inline(always)]
+    fn instance(&self) -> Option<&'t Instance> {
+        self.instance.instance()
+    }
+
     fn development(&self) -> bool {
-        self.instance.is_some_and(|i| i.is_development())
+        self.instance().is_some_and(|i| i.is_development())
     }
 
     /// `authenticateRequestWithTokenInHeader`.
@@ -582,14 +666,15 @@ impl<'t> Flow<'t> {
         let buf = bump.take(buffer_len(token.len()));
         match self.verifier.verify(token, self.now_ms, buf) {
             Ok(verified) => {
-                let kind = classify(token, verified.header.raw, verified.payload);
+                let m2m_sub = verified.claims.sub.starts_with("mch_");
+                let kind = classify(token, verified.header.raw, m2m_sub);
                 if kind.machine || kind.non_session_category {
                     return mismatch();
                 }
                 RequestState::signed_in(token, verified)
             }
             Err(error) => {
-                if let Ok(f) = facts(token, bump.free, self.instance, self.now_ms)
+                if let Ok(f) = facts(token, bump.free, self.instance(), self.now_ms)
                     && (f.machine || f.non_session_category)
                 {
                     return mismatch();
@@ -678,7 +763,7 @@ impl<'t> Flow<'t> {
         };
         let decoded = match cx.session_facts {
             Some(known) => known,
-            None => facts(token, bump.free, self.instance, self.now_ms),
+            None => facts(token, bump.free, self.instance(), self.now_ms),
         };
         let f = match decoded {
             Ok(f) => f,
@@ -729,7 +814,7 @@ impl<'t> Flow<'t> {
                 "__clerk_handshake" => &mut raw.handshake,
                 "__clerk_handshake_nonce" => &mut raw.handshake_nonce,
                 "__clerk_redirect_count" => &mut raw.redirect_count,
-                name => match self.instance {
+                name => match self.instance() {
                     Some(i) if i.is_suffixed(name, "__session") => &mut raw.session_suffixed,
                     Some(i) if i.is_suffixed(name, "__client_uat") => &mut raw.client_uat_suffixed,
                     Some(i) if i.is_suffixed(name, "__clerk_db_jwt") => {
@@ -809,7 +894,7 @@ impl<'t> Flow<'t> {
             unsuffixed_facts: None,
             suffixed_facts: None,
         };
-        let Some(instance) = self.instance else {
+        let Some(instance) = self.instance() else {
             return out;
         };
         let facts_of =
@@ -903,11 +988,16 @@ impl<'t> Flow<'t> {
         header_token: Option<&'t str>,
         location: Option<Location<'t>>,
     ) -> RequestState<'t> {
+        // Without an instance there is no redirect: `location` only comes
+        // from development instances. Checked first so that, with
+        // `NoInstance`, the rest is not compiled in.
+        let Some(instance) = self.instance() else {
+            return RequestState::signed_out(reason, message);
+        };
         if !self.req.eligible_for_handshake() {
             return RequestState::signed_out(reason, message);
         }
         let location = location.or_else(|| {
-            let instance = self.instance?;
             let url = self.req.clerk_url()?;
             Some(Location::handshake(
                 instance.frontend_api(),
@@ -919,7 +1009,7 @@ impl<'t> Flow<'t> {
             ))
         });
         let Some(location) = location else {
-            // No instance or no origin: no redirect can be built.
+            // No origin: no redirect can be built.
             return RequestState::signed_out(reason, message);
         };
         if cx.redirect_count == f64::from(HANDSHAKE_REDIRECT_LIMIT) {
@@ -927,7 +1017,7 @@ impl<'t> Flow<'t> {
         }
         RequestState {
             location: Some(location),
-            redirect_count: Some(cx.redirect_count + 1.0),
+            redirect_count: Some(RedirectCount::new(cx.redirect_count + 1.0)),
             ..RequestState::new(Status::Handshake, Some(reason), message)
         }
     }
@@ -936,7 +1026,7 @@ impl<'t> Flow<'t> {
     /// load, a `Referer` from another origin that is not Clerk's, and no
     /// handshake redirect yet.
     fn cross_origin_page_load(&self, cx: &CookieCtx<'t>) -> bool {
-        let Some(instance) = self.instance else {
+        let Some(instance) = self.instance() else {
             return false;
         };
         if !self.req.is_get
@@ -990,7 +1080,7 @@ impl<'t> Flow<'t> {
                 Resolution::Continue
             }
         };
-        match facts(token, bump.free, self.instance, self.now_ms) {
+        match facts(token, bump.free, self.instance(), self.now_ms) {
             Ok(f) if f.non_session_category => return fail(TokenError::MachineCategory),
             _ => {}
         }
@@ -1207,6 +1297,16 @@ mod tests {
             "clerk.example.com"
         ));
         assert!(!check("5", "clerk.example.com"));
+    }
+
+    #[test]
+    fn jwt_shape_of_validated_segments() {
+        assert!(jwt_shaped("a.b.c"));
+        for t in [
+            "a.b", "abc", ".b.c", "a..c", "a.b.", "a=.b.c", "a.b==.c", "a.b.c=",
+        ] {
+            assert!(!jwt_shaped(t), "{t}");
+        }
     }
 
     #[test]

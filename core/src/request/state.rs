@@ -205,6 +205,31 @@ impl fmt::Display for Message<'_, '_> {
     }
 }
 
+/// The redirect count a handshake sets in a cookie, with the function that
+/// writes that cookie: called through a pointer set by [`RedirectCount::new`]
+/// (as [`Location`]'s writing is), so that a program that never makes a
+/// handshake state does not link JavaScript's number formatting.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RedirectCount {
+    count: f64,
+    write: fn(f64, &mut fmt::Formatter<'_>) -> fmt::Result,
+}
+
+impl RedirectCount {
+    pub(crate) fn new(count: f64) -> Self {
+        RedirectCount {
+            count,
+            write: |n, f| {
+                write!(
+                    f,
+                    "__clerk_redirect_count={}; SameSite=Lax; HttpOnly; Max-Age=2",
+                    super::js::JsNumber(n)
+                )
+            },
+        }
+    }
+}
+
 /// The result of authenticating a request: Clerk's `RequestState`.
 ///
 /// Everything is borrowed from the request and the caller's buffer.
@@ -218,7 +243,7 @@ pub struct RequestState<'t> {
     /// `location` (with `cache-control: no-store`).
     pub(crate) location: Option<Location<'t>>,
     /// The value after `__clerk_redirect_count=` in a `set-cookie`.
-    pub(crate) redirect_count: Option<f64>,
+    pub(crate) redirect_count: Option<RedirectCount>,
     /// `set-cookie` values from a handshake token, separated by `\n`.
     pub(crate) handshake_cookies: Option<&'t str>,
     /// `access-control-allow-origin: null` and
@@ -322,6 +347,10 @@ impl<'t> RequestState<'t> {
     /// `location`, `cache-control` and the redirect-count `set-cookie`.
     /// Values are text: characters U+0080 to U+00FF (possible in a message)
     /// go on the wire as single bytes (Latin-1), as Node sends them.
+    ///
+    /// With the `omit-auth-message` feature (for firmware), there is no
+    /// `x-clerk-auth-message` header: formatting Clerk's messages takes
+    /// several KB of code. [`message`](Self::message) still gives it.
     pub fn headers(&self) -> Headers<'_, 't> {
         Headers {
             state: self,
@@ -350,7 +379,9 @@ pub struct HeaderValue<'s, 't> {
 enum Value<'s, 't> {
     Text(&'s str),
     Location(&'s Location<'t>),
-    RedirectCount(f64),
+    RedirectCount(RedirectCount),
+    /// Left out with `omit-auth-message`, so that nothing formats a message.
+    #[cfg(not(feature = "omit-auth-message"))]
     Message(Message<'s, 't>),
 }
 
@@ -369,11 +400,8 @@ impl fmt::Display for HeaderValue<'_, '_> {
         match &self.inner {
             Value::Text(s) => f.write_str(s),
             Value::Location(l) => l.fmt(f),
-            Value::RedirectCount(n) => write!(
-                f,
-                "__clerk_redirect_count={}; SameSite=Lax; HttpOnly; Max-Age=2",
-                super::js::JsNumber(*n)
-            ),
+            Value::RedirectCount(n) => (n.write)(n.count, f),
+            #[cfg(not(feature = "omit-auth-message"))]
             Value::Message(m) => m.fmt(f),
         }
     }
@@ -416,6 +444,7 @@ impl<'s, 't> Iterator for Headers<'s, 't> {
                     Some(n) => ("set-cookie", Value::RedirectCount(n)),
                     None => continue,
                 },
+                #[cfg(not(feature = "omit-auth-message"))]
                 6 if debug && is_header_value(&state.message()) => {
                     ("x-clerk-auth-message", Value::Message(state.message()))
                 }
@@ -435,6 +464,7 @@ impl<'s, 't> Iterator for Headers<'s, 't> {
 /// Whether Fetch's `Headers.set` accepts the message: not empty, no NUL, CR
 /// or LF, every character at most U+00FF (a ByteString). Clerk silently
 /// drops a message that fails (e.g. one quoting an emoji `azp`).
+#[cfg(not(feature = "omit-auth-message"))]
 fn is_header_value(message: &Message<'_, '_>) -> bool {
     struct Check(bool);
     impl fmt::Write for Check {
@@ -458,4 +488,39 @@ pub(crate) fn valid_header_text(value: &str) -> bool {
         .trim_matches([' ', '\t', '\r', '\n'])
         .chars()
         .all(|c| c <= '\u{ff}' && !matches!(c, '\0' | '\r' | '\n'))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::string::ToString;
+    use std::vec::Vec;
+
+    #[test]
+    fn message_header_unless_omitted() {
+        let state = RequestState::signed_out(
+            AuthReason::Token(Reason::TokenInvalidSignature),
+            MessageKind::Token(TokenError::Signature, Carrier::Header),
+        );
+        let names: Vec<&str> = state.headers().map(|(name, _)| name).collect();
+        if cfg!(feature = "omit-auth-message") {
+            assert_eq!(names, ["x-clerk-auth-reason", "x-clerk-auth-status"]);
+        } else {
+            assert_eq!(
+                names,
+                [
+                    "x-clerk-auth-message",
+                    "x-clerk-auth-reason",
+                    "x-clerk-auth-status"
+                ]
+            );
+        }
+        // The message itself is there either way.
+        assert_eq!(
+            state.message().to_string(),
+            "JWT signature is invalid. (reason=token-invalid-signature, token-carrier=header)"
+        );
+    }
 }

@@ -4,10 +4,10 @@ use crate::clock::Clock;
 use crate::http::{Method, Request, Status};
 use crate::log::{info, warning};
 use crate::relay::Relay;
-use crate::response::{self, Escaped, JsonOpt};
+use crate::response::{self, Escaped, Out};
 use clerk_edge::auth::{Auth, OrgPermissions};
 use clerk_edge::json::Kind;
-use clerk_edge::request::{Authenticator, RequestState};
+use clerk_edge::request::{Authenticator, Instance, InstanceSource, RequestState};
 use core::cell::{Cell, RefCell};
 use core::fmt::{self, Write};
 use embassy_time::Duration;
@@ -82,8 +82,13 @@ pub struct Stats {
 /// It is `!Sync` on purpose: all tasks run on one executor thread, and the
 /// verification buffer is shared between them because verifying never
 /// awaits.
-pub struct Gateway<'a, R> {
-    authenticator: Authenticator<'a>,
+///
+/// `I` is the authenticator's instance source: a device without a
+/// publishable key uses [`Authenticator::without_instance`]
+/// ([`NoInstance`](clerk_edge::request::NoInstance)), which leaves the
+/// handshake and suffixed-cookie code out of the firmware.
+pub struct Gateway<'a, R, I = Option<&'a Instance>> {
+    authenticator: Authenticator<'a, I>,
     pub(crate) config: Config<'a>,
     clock: Clock,
     scratch: RefCell<&'a mut [u8]>,
@@ -128,12 +133,12 @@ impl Route {
     }
 }
 
-impl<'a, R: Relay> Gateway<'a, R> {
+impl<'a, R: Relay, I: InstanceSource<'a>> Gateway<'a, R, I> {
     /// A gateway authenticating with `authenticator`, working in `scratch`
     /// (at least [`scratch_len`] of the request buffer size), and driving
     /// `relay`.
     pub fn new(
-        authenticator: Authenticator<'a>,
+        authenticator: Authenticator<'a, I>,
         config: Config<'a>,
         scratch: &'a mut [u8],
         relay: R,
@@ -213,7 +218,7 @@ impl<'a, R: Relay> Gateway<'a, R> {
                 Status::UNAVAILABLE,
                 head_only,
                 &|h| {
-                    h.add("Retry-After", 5);
+                    h.add("Retry-After", "5");
                     h.add("x-gateway-reason", "clock-not-set");
                 },
                 &|w| {
@@ -263,15 +268,13 @@ impl<'a, R: Relay> Gateway<'a, R> {
                 &|h| {
                     h.add("WWW-Authenticate", "Bearer");
                     for (name, value) in state.headers() {
-                        h.add(name, value);
+                        h.add_display(name, &value);
                     }
                 },
                 &|w| {
-                    write!(
-                        w,
-                        "{{\"error\":\"signed out\",\"reason\":{}}}",
-                        JsonOpt(Some(reason))
-                    )
+                    w.text("{\"error\":\"signed out\",\"reason\":")?;
+                    w.json(Some(reason))?;
+                    w.text("}")
                 },
             );
         }
@@ -296,11 +299,9 @@ impl<'a, R: Relay> Gateway<'a, R> {
                 if !auth.has_permission(needed) {
                     info!("403 {} lacks {}", user, needed);
                     return response::write(out, Status::FORBIDDEN, head_only, &|_| {}, &|w| {
-                        write!(
-                            w,
-                            "{{\"error\":\"forbidden\",\"missingPermission\":{}}}",
-                            JsonOpt(Some(needed))
-                        )
+                        w.text("{\"error\":\"forbidden\",\"missingPermission\":")?;
+                        w.json(Some(needed))?;
+                        w.text("}")
                     });
                 }
                 if let Ok(mut relay) = self.relay.try_borrow_mut() {
@@ -309,12 +310,13 @@ impl<'a, R: Relay> Gateway<'a, R> {
                 }
                 info!("relay {} by {}", if on { "on" } else { "off" }, user);
                 response::write(out, Status::OK, head_only, &|_| {}, &|w| {
-                    write!(
-                        w,
-                        "{{\"relay\":\"{}\",\"userId\":{}}}",
-                        if on { "on" } else { "off" },
-                        JsonOpt(Some(user))
-                    )
+                    w.text(if on {
+                        "{\"relay\":\"on\",\"userId\":"
+                    } else {
+                        "{\"relay\":\"off\",\"userId\":"
+                    })?;
+                    w.json(Some(user))?;
+                    w.text("}")
                 })
             }
             _ => response::write(out, Status::OK, head_only, &|_| {}, &|w| {
@@ -329,22 +331,33 @@ impl<'a, R: Relay> Gateway<'a, R> {
         let relay_on = self.relay_on.get();
         let demo = self.config.demo_key;
         response::write(buf, Status::OK, head_only, &|_| {}, &|w| {
-            write!(w, "{{\"status\":\"ok\",\"clockSet\":{}", clock.is_set())?;
+            w.text("{\"status\":\"ok\",\"clockSet\":")?;
+            w.flag(clock.is_set())?;
             if let Some(now) = clock.now_unix_ms() {
-                write!(w, ",\"unixMs\":{now}")?;
+                w.text(",\"unixMs\":")?;
+                w.int(now)?;
             }
             if let Some(age) = clock.secs_since_sync() {
-                write!(w, ",\"secsSinceSync\":{age}")?;
+                w.text(",\"secsSinceSync\":")?;
+                w.uint(age)?;
             }
-            write!(
-                w,
-                ",\"relay\":\"{}\",\"jwtKey\":\"{}\",\"connections\":{{\"active\":{},\"peak\":{},\"served\":{}}}}}",
-                if relay_on { "on" } else { "off" },
-                if demo { "demo" } else { "configured" },
-                stats.active,
-                stats.peak,
-                stats.served
-            )
+            w.text(if relay_on {
+                ",\"relay\":\"on\""
+            } else {
+                ",\"relay\":\"off\""
+            })?;
+            w.text(if demo {
+                ",\"jwtKey\":\"demo\""
+            } else {
+                ",\"jwtKey\":\"configured\""
+            })?;
+            w.text(",\"connections\":{\"active\":")?;
+            w.uint(stats.active.into())?;
+            w.text(",\"peak\":")?;
+            w.uint(stats.peak.into())?;
+            w.text(",\"served\":")?;
+            w.uint(stats.served.into())?;
+            w.text("}}")
         })
     }
 
@@ -358,18 +371,20 @@ fn error(buf: &mut [u8], status: Status, head_only: bool, detail: &str) -> usize
     response::write(buf, status, head_only, &|_| {}, &|w| error_body(w, detail))
 }
 
-fn error_body(w: &mut dyn Write, detail: &str) -> fmt::Result {
-    write!(w, "{{\"error\":{}}}", JsonOpt(Some(detail)))
+fn error_body(w: &mut Out<'_>, detail: &str) -> fmt::Result {
+    w.text("{\"error\":")?;
+    w.json(Some(detail))?;
+    w.text("}")
 }
 
-fn whoami_body(w: &mut dyn Write, auth: &Auth<'_>) -> fmt::Result {
-    write!(
-        w,
-        "{{\"userId\":{},\"sessionId\":{},\"orgId\":{},\"orgRole\":",
-        JsonOpt(auth.user_id()),
-        JsonOpt(auth.session_id()),
-        JsonOpt(auth.org_id()),
-    )?;
+fn whoami_body(w: &mut Out<'_>, auth: &Auth<'_>) -> fmt::Result {
+    w.text("{\"userId\":")?;
+    w.json(auth.user_id())?;
+    w.text(",\"sessionId\":")?;
+    w.json(auth.session_id())?;
+    w.text(",\"orgId\":")?;
+    w.json(auth.org_id())?;
+    w.text(",\"orgRole\":")?;
     match auth.org_role() {
         Some(role) => {
             w.write_str("\"")?;
@@ -378,11 +393,9 @@ fn whoami_body(w: &mut dyn Write, auth: &Auth<'_>) -> fmt::Result {
         }
         None => w.write_str("null")?,
     }
-    write!(
-        w,
-        ",\"orgSlug\":{},\"orgPermissions\":",
-        JsonOpt(auth.org_slug())
-    )?;
+    w.text(",\"orgSlug\":")?;
+    w.json(auth.org_slug())?;
+    w.text(",\"orgPermissions\":")?;
     match auth.org_permissions() {
         OrgPermissions::None => w.write_str("[]")?,
         OrgPermissions::Computed(perms) => {

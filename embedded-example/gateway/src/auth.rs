@@ -7,15 +7,15 @@
 //! reason, message and `x-clerk-auth-*` headers. This module only lifts the
 //! header values it reads out of the raw head.
 
-use clerk_edge::request::{Authenticator, RequestParts, RequestState, Scheme};
+use clerk_edge::request::{Authenticator, InstanceSource, RequestParts, RequestState, Scheme};
 
 /// Authenticates the request whose complete head is `head`, at `now_ms`
 /// (Unix milliseconds), decoding tokens into `buf`.
 ///
 /// `head` was accepted by [`crate::http::parse_head`]; parsing it again here
 /// costs microseconds and keeps the read path free of borrowed state.
-pub fn authenticate<'t>(
-    authenticator: &'t Authenticator<'_>,
+pub fn authenticate<'t, 'a: 't, I: InstanceSource<'a>>(
+    authenticator: &'t Authenticator<'a, I>,
     head: &'t [u8],
     now_ms: i64,
     buf: &'t mut [u8],

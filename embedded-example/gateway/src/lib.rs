@@ -16,8 +16,9 @@
 //!   user and organization), `POST /relay/on|off` (needs
 //!   [`Config::relay_permission`], drives a [`Relay`]). A signed-out request
 //!   gets 401 with Clerk's `x-clerk-auth-status`, `x-clerk-auth-reason` and
-//!   `x-clerk-auth-message` headers; malformed, oversized or slow requests
-//!   get 400, 405, 408, 413, 414, 431 or 501.
+//!   `x-clerk-auth-message` headers (the last one left out when the core is
+//!   built with `omit-auth-message`, as the firmware is); malformed,
+//!   oversized or slow requests get 400, 405, 408, 413, 414, 431 or 501.
 //!
 //! The same code runs on the board and in this crate's host tests, where two
 //! embassy-net stacks talk over an in-memory link.

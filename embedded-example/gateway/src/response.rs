@@ -1,43 +1,100 @@
 //! Writing a whole response into a fixed buffer: status line, headers, a
-//! `Content-Length` computed by formatting the body twice (once to count),
+//! `Content-Length` computed by writing the body twice (once to count),
 //! and `Connection: close` (one request per connection keeps every buffer
 //! bounded).
+//!
+//! Numbers and strings are written directly, not through `core::fmt`'s
+//! integer formatting and padding: on the firmware that machinery costs
+//! about 2 KB of flash. `core::fmt` is used only for the `Display` values
+//! the core hands out (header values, roles, permissions).
 
 use crate::http::Status;
 use core::fmt::{self, Write};
 
-/// A `fmt::Write` into a byte buffer that fails instead of truncating.
+/// Where a response goes: a byte buffer that fails instead of truncating,
+/// or (for the first pass) only a count of the bytes.
 pub(crate) struct Out<'b> {
     buf: &'b mut [u8],
     len: usize,
+    count_only: bool,
 }
 
 impl<'b> Out<'b> {
     pub(crate) fn new(buf: &'b mut [u8]) -> Self {
-        Self { buf, len: 0 }
+        Self {
+            buf,
+            len: 0,
+            count_only: false,
+        }
+    }
+
+    fn counter() -> Out<'static> {
+        Out {
+            buf: &mut [],
+            len: 0,
+            count_only: true,
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Writes `s` as it is.
+    pub(crate) fn text(&mut self, s: &str) -> fmt::Result {
+        self.write_str(s)
+    }
+
+    /// Writes `s` as a JSON string, or `null`.
+    pub(crate) fn json(&mut self, s: Option<&str>) -> fmt::Result {
+        match s {
+            Some(s) => {
+                self.write_str("\"")?;
+                write_json_escaped(self, s)?;
+                self.write_str("\"")
+            }
+            None => self.write_str("null"),
+        }
+    }
+
+    /// Writes `n` in decimal.
+    pub(crate) fn uint(&mut self, mut n: u64) -> fmt::Result {
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        for slot in digits.iter_mut().rev() {
+            *slot = b'0' + (n % 10) as u8;
+            n /= 10;
+            start -= 1;
+            if n == 0 {
+                break;
+            }
+        }
+        let text = digits.get(start..).unwrap_or(&[]);
+        self.write_str(core::str::from_utf8(text).map_err(|_| fmt::Error)?)
+    }
+
+    /// Writes `n` in decimal.
+    pub(crate) fn int(&mut self, n: i64) -> fmt::Result {
+        if n < 0 {
+            self.write_str("-")?;
+        }
+        self.uint(n.unsigned_abs())
+    }
+
+    /// Writes `true` or `false`.
+    pub(crate) fn flag(&mut self, b: bool) -> fmt::Result {
+        self.write_str(if b { "true" } else { "false" })
     }
 }
 
 impl Write for Out<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
-        let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
-        dst.copy_from_slice(s.as_bytes());
+        if !self.count_only {
+            let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+            dst.copy_from_slice(s.as_bytes());
+        }
         self.len = end;
-        Ok(())
-    }
-}
-
-/// Counts what would be written.
-struct Count(usize);
-
-impl Write for Count {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0 = self.0.saturating_add(s.len());
         Ok(())
     }
 }
@@ -54,12 +111,22 @@ impl Headers<'_, '_> {
     /// U+00FF go out as single (Latin-1) bytes, as Node sends them, and a
     /// control character or anything above U+00FF drops the header, the way
     /// Clerk's `Headers.set` drops a message it cannot carry.
-    pub(crate) fn add(&mut self, name: &str, value: impl fmt::Display) {
+    pub(crate) fn add(&mut self, name: &str, value: &str) {
+        self.add_with(name, &|w| w.write_str(value));
+    }
+
+    /// [`add`](Self::add) for a value written by its `Display`.
+    pub(crate) fn add_display(&mut self, name: &str, value: &dyn fmt::Display) {
+        self.add_with(name, &|w| fmt::write(w, format_args!("{value}")));
+    }
+
+    fn add_with(&mut self, name: &str, value: &dyn Fn(&mut Latin1<'_, '_>) -> fmt::Result) {
         let mark = self.out.len;
-        let ok = write!(self.out, "{name}: ").is_ok()
+        let ok = self.out.write_str(name).is_ok()
+            && self.out.write_str(": ").is_ok()
             && {
                 let start = self.out.len;
-                write!(Latin1(&mut *self.out), "{value}").is_ok() && self.out.len > start
+                value(&mut Latin1(&mut *self.out)).is_ok() && self.out.len > start
             }
             && self.out.write_str("\r\n").is_ok();
         if !ok {
@@ -93,18 +160,23 @@ pub(crate) fn write(
     status: Status,
     head_only: bool,
     headers: &dyn Fn(&mut Headers<'_, '_>),
-    body: &dyn Fn(&mut dyn Write) -> fmt::Result,
+    body: &dyn Fn(&mut Out<'_>) -> fmt::Result,
 ) -> usize {
-    let mut count = Count(0);
+    let mut count = Out::counter();
     let counted = body(&mut count).is_ok();
     let mut out = Out::new(buf);
     let ok = counted
-        && write!(
-            out,
-            "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
-            status.0, status.1, count.0
-        )
-        .is_ok()
+        && out.text("HTTP/1.1 ").is_ok()
+        && out.uint(u64::from(status.0)).is_ok()
+        && out.text(" ").is_ok()
+        && out.text(status.1).is_ok()
+        && out
+            .text("\r\nContent-Type: application/json\r\nContent-Length: ")
+            .is_ok()
+        && out.uint(count.len() as u64).is_ok()
+        && out
+            .text("\r\nCache-Control: no-store\r\nConnection: close\r\n")
+            .is_ok()
         && {
             headers(&mut Headers { out: &mut out });
             out.write_str("\r\n").is_ok()
@@ -134,7 +206,14 @@ pub(crate) fn write_json_escaped(out: &mut dyn Write, s: &str) -> fmt::Result {
             Some('\n') => out.write_str("\\n")?,
             Some('\r') => out.write_str("\\r")?,
             Some('\t') => out.write_str("\\t")?,
-            Some(c) => write!(out, "\\u{:04x}", u32::from(c))?,
+            Some(c) => {
+                // `\u00xx`: only control characters get here.
+                let code = u32::from(c);
+                out.write_str("\\u00")?;
+                for nibble in [code >> 4, code & 0xf] {
+                    out.write_char(char::from_digit(nibble, 16).unwrap_or('0'))?;
+                }
+            }
             None => {}
         }
         rest = chars.as_str();
@@ -151,22 +230,6 @@ impl Write for Escaped<'_> {
     }
 }
 
-/// A JSON string value, or `null`.
-pub(crate) struct JsonOpt<'a>(pub Option<&'a str>);
-
-impl fmt::Display for JsonOpt<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(s) => {
-                f.write_str("\"")?;
-                write_json_escaped(f, s)?;
-                f.write_str("\"")
-            }
-            None => f.write_str("null"),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
@@ -176,7 +239,7 @@ mod tests {
     fn content_length_matches_the_body() {
         let mut buf = [0u8; 256];
         let n = write(&mut buf, Status::OK, false, &|h| h.add("x-a", "b"), &|w| {
-            w.write_str("{\"k\":1}")
+            w.text("{\"k\":1}")
         });
         let text = core::str::from_utf8(&buf[..n]).unwrap();
         assert!(text.starts_with("HTTP/1.1 200 OK\r\n"));
@@ -196,9 +259,9 @@ mod tests {
                 h.add("x-bad", "a\r\nx-injected: 1");
                 h.add("x-latin1", "caf\u{e9}");
                 h.add("x-emoji", "\u{1f600}");
-                h.add("x-good", 5);
+                h.add_display("x-good", &5);
             },
-            &|w| w.write_str("body"),
+            &|w| w.text("body"),
         );
         let raw = &buf[..n];
         let has = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
@@ -212,9 +275,27 @@ mod tests {
     fn overflow_becomes_a_500() {
         let mut buf = [0u8; 100];
         let n = write(&mut buf, Status::OK, false, &|_| {}, &|w| {
-            w.write_str(&"x".repeat(200))
+            w.text(&"x".repeat(200))
         });
         assert!(buf[..n].starts_with(b"HTTP/1.1 500"));
+    }
+
+    #[test]
+    fn numbers() {
+        let mut buf = [0u8; 64];
+        let mut out = Out::new(&mut buf);
+        for n in [0, 7, 10, 65_535, u64::MAX] {
+            out.uint(n).unwrap();
+            out.text(",").unwrap();
+        }
+        out.int(i64::MIN).unwrap();
+        out.text(",").unwrap();
+        out.int(-5).unwrap();
+        let n = out.len();
+        assert_eq!(
+            core::str::from_utf8(&buf[..n]).unwrap(),
+            "0,7,10,65535,18446744073709551615,-9223372036854775808,-5"
+        );
     }
 
     #[test]

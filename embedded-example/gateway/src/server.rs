@@ -6,12 +6,13 @@ use crate::app::Gateway;
 use crate::http::{HttpError, Parsed, Request, parse_head};
 use crate::log::{debug, warning};
 use crate::relay::Relay;
+use clerk_edge::request::InstanceSource;
 use embassy_net::Stack;
 use embassy_net::tcp::{State, TcpSocket};
 use embassy_time::{Duration, Instant, Timer, with_deadline, with_timeout};
 use embedded_io_async::Write as _;
 
-impl<R: Relay> Gateway<'_, R> {
+impl<'a, R: Relay, I: InstanceSource<'a>> Gateway<'a, R, I> {
     /// Serves connections on one socket, forever. `rx` and `tx` are the TCP
     /// buffers; `buf` holds one request head (its size is the header limit:
     /// a larger head gets 431) and then the answer.
@@ -133,9 +134,9 @@ impl<R: Relay> Gateway<'_, R> {
 }
 
 /// Counts a connection as open for as long as it lives.
-struct Open<'g, 'a, R: Relay>(&'g Gateway<'a, R>);
+struct Open<'g, 'a, R: Relay, I: InstanceSource<'a>>(&'g Gateway<'a, R, I>);
 
-impl<R: Relay> Drop for Open<'_, '_, R> {
+impl<'a, R: Relay, I: InstanceSource<'a>> Drop for Open<'_, 'a, R, I> {
     fn drop(&mut self) {
         self.0.connection_closed();
     }

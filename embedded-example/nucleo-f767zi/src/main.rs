@@ -3,13 +3,14 @@
 //! `clerk-edge-gateway` app; Clerk session tokens are verified on the chip.
 //!
 //! Boot: clocks (216 MHz from the ST-LINK's 8 MHz), RNG seed, Ethernet and
-//! embassy-net (DHCP or a static address, see build.rs), the jwtKey parsed
-//! once, then one task for the network stack, one for SNTP and a fixed pool
-//! of HTTP socket tasks. The green LED (LD1, PB0) stands in for the relay.
+//! embassy-net (DHCP or a static address, see build.rs), the jwtKey loaded
+//! once (from the modulus build.rs extracted), then one task for the
+//! network stack, one for SNTP and a fixed pool of HTTP socket tasks. The
+//! green LED (LD1, PB0) stands in for the relay.
 #![no_std]
 #![no_main]
 
-use clerk_edge::request::Authenticator;
+use clerk_edge::request::{Authenticator, NoInstance};
 use clerk_edge::{JwtKey, Verifier, VerifyOptions};
 use clerk_edge_gateway::{Config, Gateway, Relay, SntpConfig, sntp};
 use defmt::{error, info, warn};
@@ -23,6 +24,8 @@ use embassy_stm32::time::Hertz;
 use embassy_stm32::{bind_interrupts, eth, peripherals, rng};
 use static_cell::{ConstStaticCell, StaticCell};
 use {defmt_rtt as _, panic_probe as _};
+
+mod mem;
 
 /// Settings compiled in by build.rs from the build environment.
 mod provisioned {
@@ -52,7 +55,7 @@ bind_interrupts!(struct Irqs {
 });
 
 type Device = Ethernet<'static, ETH, GenericPhy<Sma<'static, ETH_SMA>>>;
-type App = Gateway<'static, LedRelay>;
+type App = Gateway<'static, LedRelay, NoInstance>;
 
 /// The "relay": the board's green LED.
 struct LedRelay(Output<'static>);
@@ -63,12 +66,19 @@ impl Relay for LedRelay {
     }
 }
 
-/// Parses the jwtKey once, into a static. build.rs already loaded the same
-/// text with the same code and explained any error at build time, so a
-/// failure here cannot come from the key; stop rather than serve.
+/// Loads the jwtKey once, into a static, from the modulus, exponent and
+/// `kid` that build.rs took from `CLERK_JWT_KEY` with the core's own loader
+/// (which explained any error at build time), so the text parsers are not
+/// in the firmware. A failure here cannot come from the key; stop rather
+/// than serve.
 fn load_key() -> &'static [JwtKey] {
     static KEYS: StaticCell<[JwtKey; 1]> = StaticCell::new();
-    match JwtKey::parse(provisioned::JWT_KEY) {
+    let key = JwtKey::from_modulus(&provisioned::JWT_KEY_MODULUS, provisioned::JWT_KEY_EXPONENT)
+        .and_then(|key| match provisioned::JWT_KEY_KID {
+            "" => Ok(key),
+            kid => key.with_kid(kid),
+        });
+    match key {
         Ok(key) => KEYS.init([key]),
         Err(_) => {
             error!("the jwtKey does not load (it did at build time); halting");
@@ -138,8 +148,9 @@ async fn main(spawner: Spawner) -> ! {
         authorized_parties: provisioned::AUTHORIZED_PARTIES,
         ..VerifyOptions::default()
     };
-    // No publishable key on the device: unsuffixed cookies, no handshake.
-    let authenticator = Authenticator::new(Verifier::new(keys, options), None);
+    // No publishable key on the device: unsuffixed cookies, no handshake
+    // (and none of that code in the firmware).
+    let authenticator = Authenticator::without_instance(Verifier::new(keys, options));
 
     // Randomness for the TCP/IP stack (initial sequence numbers, ports).
     let mut rng = Rng::new(p.RNG, Irqs);
