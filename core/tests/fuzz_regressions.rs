@@ -179,3 +179,22 @@ fn rsa_pss_spki_der_is_refused_though_the_rsa_crate_reads_it() {
         })
     ));
 }
+
+/// `json`, input `3e89976e…`: an object whose only key is the name
+/// serde_json's `arbitrary_precision` feature uses internally to pass
+/// numbers (`$serde_json::private::Number`). The fuzz target's serde_json
+/// reference mistook it for a number and expected a rejection; the reader
+/// was right to accept a plain object. The reference now tells the two
+/// apart; this test keeps the reading.
+#[test]
+fn an_object_keyed_like_serde_jsons_private_number_is_an_object() {
+    let (_, data) = inputs("json")
+        .into_iter()
+        .find(|(name, _)| name.starts_with("3e89976e"))
+        .unwrap();
+    let text = std::str::from_utf8(&data).unwrap();
+    let value = json::parse(text).unwrap();
+    assert_eq!(value.kind(), Kind::Object);
+    let member = value.get("$serde_json::private::Number").unwrap();
+    assert!(member.as_str().unwrap().eq_str("JW5"));
+}

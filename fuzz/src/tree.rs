@@ -80,9 +80,13 @@ impl<'de> Visitor<'de> for TreeVisitor {
         Ok(Tree::Arr(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tree, A::Error> {
+        // serde_json hands a number over as a one-entry map keyed by
+        // NUMBER_TOKEN; a real object may use that key too (found by the
+        // `json` target), so the map's type tells them apart.
+        let is_number = std::any::type_name::<A>().ends_with("NumberDeserializer");
         let mut members = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
-            if key == NUMBER_TOKEN && members.is_empty() {
+            if is_number && key == NUMBER_TOKEN && members.is_empty() {
                 let text: String = map.next_value()?;
                 // The JSON number grammar is a subset of Rust's, and both
                 // round correctly; out of range is infinity, as in JS.
