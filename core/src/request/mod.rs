@@ -1172,30 +1172,29 @@ fn known_clerk_referrer(referer: &Origin<'_>, instance: &Instance) -> bool {
     }
     // `https://` + fapi with `clerk.accountsstage.` → `accountsstage.`,
     // then the first `clerk.accounts.` or `clerk.` → `accounts.`.
-    let mut accounts = heapless::String::<{ MAX_FRONTEND_API_LEN + 8 }>::new();
-    let step1 = replace_first(fapi, &["clerk.accountsstage."], "accountsstage.");
-    let (a, b, c) = step1;
-    let mut tmp = heapless::String::<{ MAX_FRONTEND_API_LEN + 8 }>::new();
-    if tmp
-        .push_str(a)
-        .and(tmp.push_str(b))
-        .and(tmp.push_str(c))
-        .is_err()
-    {
+    let Some(step1) = replaced(fapi, &["clerk.accountsstage."], "accountsstage.") else {
         return false;
-    }
-    let (a, b, c) = replace_first(&tmp, &["clerk.accounts.", "clerk."], "accounts.");
-    if accounts
-        .push_str(a)
-        .and(accounts.push_str(b))
-        .and(accounts.push_str(c))
-        .is_err()
-    {
+    };
+    let Some(accounts) = replaced(&step1, &["clerk.accounts.", "clerk."], "accounts.") else {
         return false;
-    }
+    };
     referer.scheme == Scheme::Https
         && referer.port.is_none()
         && referer.host.eq_ignore_ascii_case(&accounts)
+}
+
+/// [`replace_first`] written into a fixed buffer; `None` when it does not fit.
+fn replaced(
+    s: &str,
+    patterns: &[&str],
+    with: &str,
+) -> Option<heapless::String<{ MAX_FRONTEND_API_LEN + 8 }>> {
+    let (a, b, c) = replace_first(s, patterns, with);
+    let mut out = heapless::String::new();
+    out.push_str(a).ok()?;
+    out.push_str(b).ok()?;
+    out.push_str(c).ok()?;
+    Some(out)
 }
 
 /// `s.replace(/p1|p2|.../, with)`: the leftmost match (the first pattern
