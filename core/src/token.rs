@@ -64,18 +64,21 @@ pub(crate) fn decode_json<'b>(
     Ok((value, rest))
 }
 
-/// The decoded signature: its bytes, or `None` when it is valid base64url
-/// but longer than any accepted key (it then simply fails to verify).
-pub(crate) fn decode_signature(
+/// Decodes the signature into the front of `buf`, returning its bytes (or
+/// `None` when it is valid base64url but longer than any accepted key: it
+/// then simply fails to verify) and the rest of the buffer.
+pub(crate) fn decode_signature<'b>(
     encoded: &str,
-    out: &mut [u8; MAX_SIGNATURE_LEN],
-) -> Result<Option<usize>, DecodeError> {
+    buf: &'b mut [u8],
+) -> Result<(Option<&'b [u8]>, &'b mut [u8]), DecodeError> {
     let bytes = encoded.as_bytes();
     let len = base64url::validate(bytes).map_err(|e| DecodeError::Base64(Segment::Signature, e))?;
     if len > MAX_SIGNATURE_LEN {
-        return Ok(None);
+        return Ok((None, buf));
     }
-    base64url::decode(bytes, out)
-        .map(Some)
-        .map_err(|e| DecodeError::Base64(Segment::Signature, e))
+    let (dst, rest) = buf
+        .split_at_mut_checked(len)
+        .ok_or(DecodeError::BufferTooSmall)?;
+    base64url::decode(bytes, dst).map_err(|e| DecodeError::Base64(Segment::Signature, e))?;
+    Ok((Some(dst), rest))
 }

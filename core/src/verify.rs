@@ -13,7 +13,7 @@ use crate::jsdate;
 use crate::json::{self, Kind, Value};
 use crate::key::JwtKey;
 use crate::rsa::HashAlg;
-use crate::token::{self, MAX_SIGNATURE_LEN};
+use crate::token;
 use core::fmt;
 use sha2::Digest;
 
@@ -22,8 +22,8 @@ use sha2::Digest;
 pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 
 /// Bytes of scratch buffer that [`Verifier::verify`] needs for a token of
-/// `token_len` bytes: the decoded header and payload plus room for claim
-/// strings that contain escapes.
+/// `token_len` bytes: the decoded header, payload and signature plus room
+/// for claim strings that contain escapes.
 pub const fn buffer_len(token_len: usize) -> usize {
     token_len.div_ceil(4) * 3 * 2
 }
@@ -206,16 +206,9 @@ struct Decoded<'t, 'x> {
     signing_input: &'x [u8],
     header: Value<'t>,
     payload: Value<'t>,
-    rest: &'t mut [u8],
-    signature: [u8; MAX_SIGNATURE_LEN],
-    signature_len: Option<usize>,
-}
-
-impl Decoded<'_, '_> {
     /// The signature bytes, or `None` when longer than any accepted key.
-    fn signature(&self) -> Option<&[u8]> {
-        self.signature.get(..self.signature_len?)
-    }
+    signature: Option<&'t [u8]>,
+    rest: &'t mut [u8],
 }
 
 /// Clerk's `decodeJwt`: three segments, each decoded (all failures are
@@ -226,16 +219,14 @@ fn decode<'t, 'x>(token: &'x str, buf: &'t mut [u8]) -> Result<Decoded<'t, 'x>, 
         token::decode_json(Segment::Header, segments.header, buf).map_err(TokenError::Decode)?;
     let (payload, rest) =
         token::decode_json(Segment::Payload, segments.payload, rest).map_err(TokenError::Decode)?;
-    let mut signature = [0u8; MAX_SIGNATURE_LEN];
-    let signature_len =
-        token::decode_signature(segments.signature, &mut signature).map_err(TokenError::Decode)?;
+    let (signature, rest) =
+        token::decode_signature(segments.signature, rest).map_err(TokenError::Decode)?;
     Ok(Decoded {
         signing_input: segments.signing_input.as_bytes(),
         header,
         payload,
-        rest,
         signature,
-        signature_len,
+        rest,
     })
 }
 
@@ -309,7 +300,7 @@ impl<'a> Verifier<'a> {
         let header = Header::check(decoded.header, self.options.algorithms.verifiable())?;
         let known = self.signature_cache.is_some_and(|c| c.contains(token));
         if !known {
-            self.check_signature(&header, decoded.signing_input, decoded.signature())?;
+            self.check_signature(&header, decoded.signing_input, decoded.signature)?;
         }
 
         let payload = decoded.payload;
@@ -510,7 +501,7 @@ impl<'a> Verifier<'a> {
             return Err(TokenError::NoKey);
         }
         let header = Header::check(decoded.header, self.options.algorithms.verifiable())?;
-        self.check_signature(&header, decoded.signing_input, decoded.signature())?;
+        self.check_signature(&header, decoded.signing_input, decoded.signature)?;
         let payload = decoded.payload;
         Ok(payload)
     }

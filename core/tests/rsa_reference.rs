@@ -398,3 +398,91 @@ proptest! {
         }
     }
 }
+
+/// Never called: `rsa_decrypt` needs an RNG type even without blinding.
+struct NoBlinding;
+
+impl rsa::rand_core::TryRng for NoBlinding {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        unreachable!("raw signing here is unblinded")
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        unreachable!("raw signing here is unblinded")
+    }
+    fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), Self::Error> {
+        unreachable!("raw signing here is unblinded")
+    }
+}
+
+impl rsa::rand_core::TryCryptoRng for NoBlinding {}
+
+/// `block^d mod n`: a "signature" whose public operation gives exactly
+/// `block` (the modulus length), whatever it holds.
+fn sign_raw(private: &PrivateKey, block: &[u8]) -> Vec<u8> {
+    let bits = private.n().as_ref().bits_precision();
+    let m = rsa::BoxedUint::from_be_slice(block, bits).unwrap();
+    let s = rsa::hazmat::rsa_decrypt::<NoBlinding>(None, private, &m).unwrap();
+    let s = s.to_be_bytes();
+    s[s.len() - block.len()..].to_vec()
+}
+
+/// The block is compared limb by limb without being written out: a block
+/// that differs from the expected one in any single region (the leading
+/// `00 01`, the `FF` run, the `00` separator, the `DigestInfo`, the digest)
+/// must fail, on every key width and with every arithmetic, including keys
+/// whose length is not a whole number of limbs.
+#[test]
+fn blocks_differing_in_one_byte_fail() {
+    for f in FIXTURES.iter() {
+        let hash = if f.n.len() > 400 {
+            HashAlg::Sha512
+        } else {
+            HashAlg::Sha256
+        };
+        let digest = digest(hash, f.name.as_bytes());
+        let prefix_len = 19;
+        let len = f.n.len();
+        let t_start = len - prefix_len - digest.len();
+        // The block the `rsa` crate's signer produced (DigestInfo and digest
+        // included), checked against the padding written out here.
+        let valid = sign(&f.private, hash, f.name.as_bytes());
+        let public = f.private.to_public_key();
+        let s = rsa::BoxedUint::from_be_slice(&valid, public.n().as_ref().bits_precision());
+        let m = rsa::hazmat::rsa_encrypt(&public, &s.unwrap())
+            .unwrap()
+            .to_be_bytes();
+        let block = m[m.len() - len..].to_vec();
+        let mut padding = vec![0xffu8; t_start];
+        padding[0] = 0;
+        padding[1] = 1;
+        padding[t_start - 1] = 0;
+        assert_eq!(block[..t_start], padding, "{}", f.name);
+        assert!(agree(f, hash, &digest, &sign_raw(&f.private, &block)));
+
+        let positions = [
+            0,
+            1,
+            2,
+            3,
+            len / 2,
+            t_start - 2,
+            t_start - 1,
+            t_start,
+            t_start + prefix_len - 1,
+            t_start + prefix_len,
+            len - 2,
+            len - 1,
+        ];
+        for pos in positions {
+            let mut changed = block.clone();
+            changed[pos] ^= if pos == 0 { 0x01 } else { 0x80 };
+            let sig = sign_raw(&f.private, &changed);
+            assert!(
+                !agree(f, hash, &digest, &sig),
+                "{}: byte {pos} of {len} changed, still verified",
+                f.name
+            );
+        }
+    }
+}

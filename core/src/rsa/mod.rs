@@ -83,32 +83,86 @@ pub enum RsaKeyError {
     BadExponent,
 }
 
-/// Fills `em` (the modulus length) with the EMSA-PKCS1-v1_5 encoding
-/// `00 01 FF..FF 00 || DigestInfo || digest`. `false` if `digest` has the
-/// wrong length or `em` is too short for at least 8 bytes of padding.
-fn encode_pkcs1v15(hash: HashAlg, digest: &[u8], em: &mut [u8]) -> bool {
-    let prefix = hash.digest_info_prefix();
-    if digest.len() != hash.digest_len() {
-        return false;
+/// The EMSA-PKCS1-v1_5 block `00 01 FF..FF 00 || DigestInfo || digest` that
+/// a valid signature must produce. It is compared with the result limb by
+/// limb and never written out, which keeps a modulus-sized buffer off a
+/// microcontroller's stack.
+struct ExpectedBlock<'d> {
+    /// Bytes in the block: the modulus length.
+    len: usize,
+    prefix: &'static [u8],
+    digest: &'d [u8],
+}
+
+impl<'d> ExpectedBlock<'d> {
+    /// `None` if `digest` has the wrong length for `hash` or `len` leaves
+    /// fewer than 8 bytes of padding.
+    fn new(hash: HashAlg, digest: &'d [u8], len: usize) -> Option<Self> {
+        if digest.len() != hash.digest_len() {
+            return None;
+        }
+        let prefix = hash.digest_info_prefix();
+        let ps_len = len.checked_sub(prefix.len() + digest.len() + 3)?;
+        (ps_len >= 8).then_some(Self {
+            len,
+            prefix,
+            digest,
+        })
     }
-    let t_len = prefix.len() + digest.len();
-    let Some(ps_len) = em.len().checked_sub(t_len + 3) else {
-        return false;
-    };
-    if ps_len < 8 {
-        return false;
+
+    /// Where `DigestInfo` starts (at least 11).
+    fn t_start(&self) -> usize {
+        self.len - self.prefix.len() - self.digest.len()
     }
-    let (head, t) = em.split_at_mut(ps_len + 3);
-    let (t_prefix, t_digest) = t.split_at_mut(prefix.len());
-    head.fill(0xff);
-    if let [first, second, .., last] = head {
-        *first = 0x00;
-        *second = 0x01;
-        *last = 0x00;
+
+    /// Byte `i` of the block, most significant first; 0 beyond it.
+    fn byte(&self, i: usize) -> u8 {
+        let t_start = self.t_start();
+        match i {
+            0 => 0x00,
+            1 => 0x01,
+            _ if i + 1 < t_start => 0xff,
+            _ if i + 1 == t_start => 0x00,
+            _ => {
+                let t = i - t_start;
+                let digest_at = t.checked_sub(self.prefix.len());
+                match digest_at {
+                    None => self.prefix.get(t).copied().unwrap_or(0),
+                    Some(d) => self.digest.get(d).copied().unwrap_or(0),
+                }
+            }
+        }
     }
-    t_prefix.copy_from_slice(prefix);
-    t_digest.copy_from_slice(digest);
-    true
+
+    /// Whether the little-endian limbs `x` hold exactly this block (with
+    /// zeros above it).
+    fn matches<L: Limb>(&self, x: &[L]) -> bool {
+        let width = x.len() * L::BYTES;
+        let Some(pad) = width.checked_sub(self.len) else {
+            return false;
+        };
+        // The run of FF bytes, as positions in the full-width big-endian number.
+        let ff = pad + 2..pad + self.t_start() - 1;
+        let all_ones = L::from_be_slice(&[0xff; 8]);
+        let mut bytes = [0u8; 8];
+        let bytes = bytes.get_mut(..L::BYTES).unwrap_or_default();
+        for (k, &limb) in x.iter().enumerate() {
+            let end = width - k * L::BYTES;
+            let start = end - L::BYTES;
+            let expected = if ff.start <= start && end <= ff.end {
+                all_ones
+            } else {
+                for (b, pos) in bytes.iter_mut().zip(start..end) {
+                    *b = pos.checked_sub(pad).map_or(0, |i| self.byte(i));
+                }
+                L::from_be_slice(bytes)
+            };
+            if limb != expected {
+                return false;
+            }
+        }
+        true
+    }
 }
 
 /// The operations a key needs from one fixed-width Montgomery context.
@@ -117,9 +171,8 @@ trait Width: Sized {
     const CAPACITY_BITS: usize;
     /// See [`Mont::new`].
     fn new(n_be: &[u8], bits: usize) -> Option<Self>;
-    /// `sig^e mod n` written big-endian into `out` (the modulus length);
-    /// `false` if `sig >= n`.
-    fn public_op(&self, e: u32, sig: &[u8], out: &mut [u8]) -> bool;
+    /// Whether `sig^e mod n` is `expected`; `false` if `sig >= n`.
+    fn public_op_matches(&self, e: u32, sig: &[u8], expected: &ExpectedBlock<'_>) -> bool;
     /// The modulus, big-endian, into `out` (the modulus length).
     fn write_modulus(&self, out: &mut [u8]);
 }
@@ -129,15 +182,19 @@ impl<L: Limb, K: Kernel, const N: usize, const D: usize> Width for Mont<L, K, N,
     fn new(n_be: &[u8], bits: usize) -> Option<Self> {
         Mont::new(n_be, bits)
     }
-    fn public_op(&self, e: u32, sig: &[u8], out: &mut [u8]) -> bool {
+    // Out of line, so that a verification's stack holds the buffers of
+    // the key's own width only (all three inlined took 3.6 KB on Cortex-M4).
+    #[inline(never)]
+    fn public_op_matches(&self, e: u32, sig: &[u8], expected: &ExpectedBlock<'_>) -> bool {
         let Some(s) = Self::read_be(sig) else {
             return false;
         };
         if mont::geq(&s, self.modulus()) {
             return false;
         }
-        Self::write_be(&self.pow(&s, e), out);
-        true
+        let mut x = [L::ZERO; N];
+        self.pow(&s, e, &mut x);
+        expected.matches(&x)
     }
     fn write_modulus(&self, out: &mut [u8]) {
         Self::write_be(self.modulus(), out);
@@ -275,23 +332,15 @@ impl<F: Family> KeyImpl<F> {
         if signature.len() != self.size {
             return false;
         }
-        let mut expected = [0u8; MAX_MODULUS_BYTES];
-        let mut actual = [0u8; MAX_MODULUS_BYTES];
-        let (Some(expected), Some(actual)) =
-            (expected.get_mut(..self.size), actual.get_mut(..self.size))
-        else {
+        let Some(expected) = ExpectedBlock::new(hash, digest, self.size) else {
             return false;
         };
-        if !encode_pkcs1v15(hash, digest, expected) {
-            return false;
-        }
         let e = self.exponent;
-        let in_range = match &self.arith {
-            Widths::W2048(m) => m.public_op(e, signature, actual),
-            Widths::W3072(m) => m.public_op(e, signature, actual),
-            Widths::W4096(m) => m.public_op(e, signature, actual),
-        };
-        in_range && actual == expected
+        match &self.arith {
+            Widths::W2048(m) => m.public_op_matches(e, signature, &expected),
+            Widths::W3072(m) => m.public_op_matches(e, signature, &expected),
+            Widths::W4096(m) => m.public_op_matches(e, signature, &expected),
+        }
     }
 
     fn write_modulus(&self, out: &mut [u8]) {

@@ -523,21 +523,26 @@ impl<L: Limb, K: Kernel, const N: usize, const D: usize> Mont<L, K, N, D> {
     /// by `R^2`; when `e` is odd (every RSA exponent) the last step
     /// multiplies by plain `s`, which also leaves the domain, so 65537
     /// costs 16 squarings and 2 multiplications in all.
-    pub fn pow(&self, s: &[L; N], e: u32) -> [L; N] {
+    /// The result goes to `out`, which also serves as one of the two
+    /// working buffers.
+    pub fn pow(&self, s: &[L; N], e: u32, out: &mut [L; N]) {
         let (n, n0) = (&self.n, self.n0);
         let mut sr = [L::ZERO; N];
         K::mul::<L, N, D>(s, &self.rr, n, n0, &mut sr);
         // Two buffers used in turn: swapping the references copies nothing.
-        let (mut buf_a, mut buf_b) = (sr, [L::ZERO; N]);
-        let (mut x, mut y) = (&mut buf_a, &mut buf_b);
+        let mut other = sr;
+        let (mut x, mut y) = (&mut other, &mut *out);
+        let mut x_is_out = false;
         let top = 31 - e.max(1).leading_zeros();
         for bit in (0..top).rev() {
             K::sqr::<L, N, D>(x, n, n0, y);
             core::mem::swap(&mut x, &mut y);
+            x_is_out = !x_is_out;
             if (e >> bit) & 1 == 1 {
                 let factor = if bit == 0 { s } else { &sr };
                 K::mul::<L, N, D>(x, factor, n, n0, y);
                 core::mem::swap(&mut x, &mut y);
+                x_is_out = !x_is_out;
             }
         }
         if e & 1 == 0 || e == 1 {
@@ -548,8 +553,12 @@ impl<L: Limb, K: Kernel, const N: usize, const D: usize> Mont<L, K, N, D> {
             }
             K::mul::<L, N, D>(x, &one, n, n0, y);
             core::mem::swap(&mut x, &mut y);
+            x_is_out = !x_is_out;
         }
-        *x
+        if !x_is_out {
+            // `y` is `out`.
+            *y = *x;
+        }
     }
 }
 
@@ -639,7 +648,10 @@ mod tests {
                     OperandScanning::sqr::<L, 8, 16>(&a, &n, os.n0, &mut y);
                     assert_eq!(x, y);
                     for e in [3, 17, 65537, 0xffff_ffff] {
-                        assert_eq!(ps.pow(&a, e), os.pow(&a, e));
+                        let (mut x, mut y) = ([0; 8], [0; 8]);
+                        ps.pow(&a, e, &mut x);
+                        os.pow(&a, e, &mut y);
+                        assert_eq!(x, y);
                     }
                 }
             }
