@@ -48,3 +48,14 @@ fi
 step "tests"
 cargo test -p clerk-edge-hyper --features axum
 cargo test --workspace
+
+step "tests, firmware configuration"
+# The core with the firmware's size features: the conformance suites (which
+# know the one answer `rsa-2048-only` changes and the header
+# `omit-auth-message` drops), the no-allocation check of request
+# authentication, the parser properties and the fuzz regressions.
+cargo test -p clerk-edge --features compact-numbers,omit-auth-message,rs256-only,rsa-2048-only \
+    --lib --test conformance --test conformance_request --test request_no_alloc \
+    --test json_props --test json_stack --test fuzz_regressions --test key_no_panic
+# The gateway app also reading the `__session` cookie.
+cargo test -p clerk-edge-gateway --features cookies

@@ -104,7 +104,7 @@ fn oracle_key_cases_load_or_fail_as_designed() {
             (Expect::Loads(fixture_name), Ok(key)) => {
                 assert_eq!(
                     key.thumbprint(),
-                    &reference_thumbprint(&fixture(fixture_name)),
+                    reference_thumbprint(&fixture(fixture_name)),
                     "{id}: loads a different key than {fixture_name}"
                 );
                 // The case's token was signed with `big` or `main`, so it
@@ -143,7 +143,7 @@ fn oracle_keys_load_with_their_sizes() {
         assert_eq!(key.modulus_bits(), bits, "{name}");
         assert_eq!(key.rsa().exponent(), 65537, "{name}");
         assert_eq!(key.kid(), None);
-        assert_eq!(key.thumbprint(), &reference_thumbprint(&pem), "{name}");
+        assert_eq!(key.thumbprint(), reference_thumbprint(&pem), "{name}");
     }
     let main = JwtKey::parse(&fixture("main.public.pem")).unwrap();
     let other = JwtKey::parse(&fixture("other.public.pem")).unwrap();
@@ -164,7 +164,7 @@ fn generated_fixtures_load() {
         assert_eq!(key.rsa().exponent(), exponent, "{name}");
         assert_eq!(
             key.thumbprint(),
-            &reference_thumbprint(&fixture(same_as)),
+            reference_thumbprint(&fixture(same_as)),
             "{name}"
         );
     }
@@ -276,7 +276,7 @@ fn every_text_form_of_one_key_loads_the_same_key() {
     let expected = reference_thumbprint(&pem);
     for (name, text) in &forms {
         let key = JwtKey::parse(text).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
-        assert_eq!(key.thumbprint(), &expected, "{name}");
+        assert_eq!(key.thumbprint(), expected, "{name}");
         assert_eq!(key.modulus_bits(), 2048, "{name}");
     }
     // Padding is optional (the 4096-bit key's body ends with `==`).
@@ -285,13 +285,10 @@ fn every_text_form_of_one_key_loads_the_same_key() {
     let big_key = JwtKey::parse(&big).unwrap();
     assert_eq!(JwtKey::parse(big.trim_end_matches('=')).unwrap(), big_key);
 
-    assert_eq!(
-        JwtKey::from_der(&der(&pem)).unwrap().thumbprint(),
-        &expected
-    );
+    assert_eq!(JwtKey::from_der(&der(&pem)).unwrap().thumbprint(), expected);
     assert_eq!(
         JwtKey::from_der(&der(&pkcs1)).unwrap().thumbprint(),
-        &expected
+        expected
     );
     let (n, e) = reference_parts(&pem);
     assert_eq!(e, [1, 0, 1]);
@@ -299,7 +296,7 @@ fn every_text_form_of_one_key_loads_the_same_key() {
     padded.extend_from_slice(&n);
     assert_eq!(
         JwtKey::from_modulus(&padded, 65537).unwrap().thumbprint(),
-        &expected
+        expected
     );
 }
 
@@ -329,7 +326,7 @@ fn thumbprint_matches_rfc_7638_example() {
     let key = JwtKey::from_jwk(jwk).unwrap();
     assert_eq!(key.kid(), Some("2011-04-29"));
     assert_eq!(
-        b64url(key.thumbprint()),
+        b64url(&key.thumbprint()),
         "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
     );
 }
@@ -345,7 +342,7 @@ fn jwks_loads_the_rsa_signing_keys() {
     let mut keys: heapless::Vec<JwtKey, 4> = heapless::Vec::new();
     assert_eq!(parse_jwks(&clerk_like, &mut keys), Ok(1));
     assert_eq!(keys[0].kid(), Some("ins_main"));
-    assert_eq!(keys[0].thumbprint(), &reference_thumbprint(&main));
+    assert_eq!(keys[0].thumbprint(), reference_thumbprint(&main));
 
     // Other key types are skipped; keys are appended in order.
     let mixed = format!(

@@ -60,6 +60,16 @@ fn main() {
         Ok(k) => k,
         Err(e) => panic!("the jwtKey (CLERK_JWT_KEY) does not load: {e}"),
     };
+    // The firmware builds the core with `rsa-2048-only` (Cargo.toml): Clerk's
+    // instance keys are RSA-2048, and the wider arithmetic costs 4.9 KB.
+    if loaded.modulus_bits() > 2048 {
+        panic!(
+            "the jwtKey (CLERK_JWT_KEY) is a {}-bit key; this firmware is built for RSA-2048 \
+             keys (Clerk's). Remove the core's `rsa-2048-only` feature in \
+             nucleo-f767zi/Cargo.toml to accept up to 4096 bits (about 4.9 KB more flash).",
+            loaded.modulus_bits()
+        );
+    }
     let mut n_buf = [0u8; clerk_edge::rsa::MAX_MODULUS_BYTES];
     let n = loaded.rsa().modulus_be(&mut n_buf);
     writeln!(rs, "pub const JWT_KEY_MODULUS: [u8; {}] = {n:?};", n.len()).unwrap();

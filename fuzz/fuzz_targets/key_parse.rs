@@ -69,7 +69,7 @@ fn check_key(key: &JwtKey) {
     let (n, e) = parts(key);
     assert!((2048..=4096).contains(&key.modulus_bits()));
     assert!(e >= 3 && e & 1 == 1);
-    assert_eq!(key.thumbprint(), &rfc7638(&n, e), "thumbprint");
+    assert_eq!(key.thumbprint(), rfc7638(&n, e), "thumbprint");
     assert_eq!(Ok(key.rsa().clone()), RsaPublicKey::new(&n, e));
 
     let public = rsa::PublicKey::new(

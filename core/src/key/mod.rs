@@ -59,7 +59,6 @@ pub const MAX_DER_LEN: usize = MAX_MODULUS_BITS / 8 + 40;
 pub struct JwtKey {
     rsa: RsaPublicKey,
     kid: heapless::String<MAX_KID_LEN>,
-    thumbprint: [u8; 32],
 }
 
 impl JwtKey {
@@ -128,7 +127,6 @@ impl JwtKey {
         Ok(Self {
             rsa,
             kid: heapless::String::new(),
-            thumbprint: thumbprint(modulus, exponent),
         })
     }
 
@@ -161,15 +159,18 @@ impl JwtKey {
     /// The key's RFC 7638 JWK thumbprint (SHA-256): the same for every form
     /// of the same key (PEM, PKCS#1, JWK), so logs can say which key is
     /// loaded without printing it, and `jose`-style tools can compare it.
-    pub fn thumbprint(&self) -> &[u8; 32] {
-        &self.thumbprint
+    /// Computed on each call (a SHA-256 over the modulus): verification
+    /// never needs it, so firmware that never asks does not link it.
+    pub fn thumbprint(&self) -> [u8; 32] {
+        let mut buf = [0u8; MAX_MODULUS_BITS / 8];
+        thumbprint(self.rsa.modulus_be(&mut buf), self.rsa.exponent())
     }
 }
 
-/// Equal when the key material (via the thumbprint) and the `kid` are equal.
+/// Equal when the key material (modulus and exponent) and the `kid` are equal.
 impl PartialEq for JwtKey {
     fn eq(&self, other: &Self) -> bool {
-        self.thumbprint == other.thumbprint && self.kid == other.kid
+        self.rsa == other.rsa && self.kid == other.kid
     }
 }
 
@@ -188,7 +189,7 @@ impl fmt::Debug for JwtKey {
             .field("bits", &self.rsa.bits())
             .field("exponent", &self.rsa.exponent())
             .field("kid", &self.kid())
-            .field("thumbprint", &Hex(&self.thumbprint))
+            .field("thumbprint", &Hex(&self.thumbprint()))
             .finish()
     }
 }

@@ -291,7 +291,49 @@ impl<'a, I: InstanceSource<'a>> Authenticator<'a, I> {
         now_ms: i64,
         buf: &'t mut [u8],
     ) -> RequestState<'t> {
-        let flow = Flow {
+        self.run::<true>(request, now_ms, buf)
+    }
+
+    /// [`authenticate`](Self::authenticate) for a service whose clients send
+    /// the session token in the `Authorization` header only (API clients,
+    /// devices): the `Cookie` header and the handshake query parameters are
+    /// ignored, as if the request had none. Every header-token request gets
+    /// the same state as from `authenticate` when it carries no cookies.
+    ///
+    /// The cookie rules (suffixed cookies, `__client_uat`, handshake tokens)
+    /// are then not compiled in: about 4.7 KB less flash on Cortex-M.
+    ///
+    /// ```
+    /// use clerk_edge::request::{Authenticator, RequestParts, Status};
+    /// use clerk_edge::{JwtKey, Verifier, VerifyOptions};
+    ///
+    /// let keys = [JwtKey::parse(include_str!("../../tests/data/keys/main.public.pem"))?];
+    /// let auth = Authenticator::without_instance(Verifier::new(&keys, VerifyOptions::default()));
+    ///
+    /// let mut request = RequestParts::new("GET", "/relay");
+    /// request.cookie = Some("__session=eyJ...; __client_uat=1767225600");
+    /// let mut buf = [0u8; 256];
+    /// let state = auth.authenticate_header_only(&request, 1_767_225_600_000, &mut buf);
+    /// assert_eq!(state.status(), Status::SignedOut);
+    /// assert_eq!(state.reason().map(|r| r.as_str()), Some("session-token-and-uat-missing"));
+    /// # Ok::<(), clerk_edge::KeyError>(())
+    /// ```
+    pub fn authenticate_header_only<'t>(
+        &'t self,
+        request: &RequestParts<'t>,
+        now_ms: i64,
+        buf: &'t mut [u8],
+    ) -> RequestState<'t> {
+        self.run::<false>(request, now_ms, buf)
+    }
+
+    fn run<'t, const COOKIES: bool>(
+        &'t self,
+        request: &RequestParts<'t>,
+        now_ms: i64,
+        buf: &'t mut [u8],
+    ) -> RequestState<'t> {
+        let flow = Flow::<'t, 'a, I, COOKIES> {
             verifier: &self.verifier,
             dev_retry: &self.dev_retry,
             instance: self.instance,
@@ -620,12 +662,30 @@ struct CookieCtx<'t> {
     redirect_url: Option<&'t str>,
 }
 
+impl CookieCtx<'_> {
+    /// What a request without cookies or Clerk query parameters gives.
+    const NONE: Self = CookieCtx {
+        suffixed: false,
+        session: None,
+        session_facts: None,
+        client_uat: 0.0,
+        dev_browser: None,
+        dev_browser_in_query: false,
+        refresh: false,
+        handshake_token: None,
+        handshake_nonce: None,
+        redirect_count: 0.0,
+        redirect_url: None,
+    };
+}
+
 /// One `authenticateRequest` call.
 ///
 /// Generic over where the instance comes from so that, with [`NoInstance`],
 /// every `self.instance()` is a constant `None` and the code behind it is
-/// not compiled in.
-struct Flow<'t, 'a, I> {
+/// not compiled in; likewise `COOKIES = false` leaves the cookie and
+/// handshake-query code out.
+struct Flow<'t, 'a, I, const COOKIES: bool> {
     verifier: &'t Verifier<'t>,
     dev_retry: &'t Verifier<'t>,
     instance: I,
@@ -644,7 +704,7 @@ enum Resolution<'t> {
     Continue,
 }
 
-impl<'t, 'a: 't, I: InstanceSource<'a>> Flow<'t, 'a, I> {
+impl<'t, 'a: 't, I: InstanceSource<'a>, const COOKIES: bool> Flow<'t, 'a, I, COOKIES> {
     #[inline(always)]
     fn instance(&self) -> Option<&'t Instance> {
         self.instance.instance()
@@ -688,7 +748,7 @@ impl<'t, 'a: 't, I: InstanceSource<'a>> Flow<'t, 'a, I> {
     /// `authenticateRequestWithTokenInCookie`.
     fn cookie_path(&self, bump: &mut Bump<'t>) -> RequestState<'t> {
         let cx = self.cookie_ctx(bump);
-        if cx.handshake_nonce.is_some() || cx.handshake_token.is_some() {
+        if COOKIES && (cx.handshake_nonce.is_some() || cx.handshake_token.is_some()) {
             match self.resolve_handshake(&cx, bump) {
                 Resolution::Done(state) => return state,
                 Resolution::Throw(error) => {
@@ -805,6 +865,9 @@ impl<'t, 'a: 't, I: InstanceSource<'a>> Flow<'t, 'a, I> {
     /// Reads the cookies once (first of duplicates wins, empty values are
     /// absent), decodes the ones with `%`, and derives Clerk's values.
     fn cookie_ctx(&self, bump: &mut Bump<'t>) -> CookieCtx<'t> {
+        if !COOKIES {
+            return CookieCtx::NONE;
+        }
         let mut raw = RawCookies::default();
         for pair in cookies::pairs(self.req.cookie.unwrap_or("")) {
             let slot = match pair.name {

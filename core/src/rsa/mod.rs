@@ -17,8 +17,13 @@ use mont::{Kernel, Mont, OperandScanning, ProductScanning};
 
 /// Smallest modulus accepted, in bits.
 pub const MIN_MODULUS_BITS: usize = 2048;
-/// Largest modulus accepted, in bits.
-pub const MAX_MODULUS_BITS: usize = 4096;
+/// Largest modulus accepted, in bits: 4096, or 2048 with the crate's
+/// `rsa-2048-only` feature.
+pub const MAX_MODULUS_BITS: usize = if cfg!(feature = "rsa-2048-only") {
+    2048
+} else {
+    4096
+};
 /// Bytes in the largest modulus, and so in the longest signature.
 pub const MAX_MODULUS_BYTES: usize = MAX_MODULUS_BITS / 8;
 
@@ -168,6 +173,7 @@ impl<'d> ExpectedBlock<'d> {
 /// The operations a key needs from one fixed-width Montgomery context.
 trait Width: Sized {
     /// Bits the width holds.
+    #[cfg_attr(feature = "rsa-2048-only", allow(dead_code))]
     const CAPACITY_BITS: usize;
     /// See [`Mont::new`].
     fn new(n_be: &[u8], bits: usize) -> Option<Self>;
@@ -238,7 +244,9 @@ type Native = Limbs32<OperandScanning>;
 
 enum Widths<F: Family> {
     W2048(F::W2048),
+    #[cfg(not(feature = "rsa-2048-only"))]
     W3072(F::W3072),
+    #[cfg(not(feature = "rsa-2048-only"))]
     W4096(F::W4096),
 }
 
@@ -246,7 +254,9 @@ impl<F: Family> Clone for Widths<F> {
     fn clone(&self) -> Self {
         match self {
             Widths::W2048(m) => Widths::W2048(m.clone()),
+            #[cfg(not(feature = "rsa-2048-only"))]
             Widths::W3072(m) => Widths::W3072(m.clone()),
+            #[cfg(not(feature = "rsa-2048-only"))]
             Widths::W4096(m) => Widths::W4096(m.clone()),
         }
     }
@@ -256,8 +266,11 @@ impl<F: Family> PartialEq for Widths<F> {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Widths::W2048(a), Widths::W2048(b)) => a == b,
+            #[cfg(not(feature = "rsa-2048-only"))]
             (Widths::W3072(a), Widths::W3072(b)) => a == b,
+            #[cfg(not(feature = "rsa-2048-only"))]
             (Widths::W4096(a), Widths::W4096(b)) => a == b,
+            #[cfg(not(feature = "rsa-2048-only"))]
             _ => false,
         }
     }
@@ -311,6 +324,9 @@ impl<F: Family> KeyImpl<F> {
         if exponent & 1 == 0 || exponent < 3 {
             return Err(RsaKeyError::BadExponent);
         }
+        #[cfg(feature = "rsa-2048-only")]
+        let arith = F::W2048::new(modulus, bits).map(Widths::W2048);
+        #[cfg(not(feature = "rsa-2048-only"))]
         let arith = if bits <= F::W2048::CAPACITY_BITS {
             F::W2048::new(modulus, bits).map(Widths::W2048)
         } else if bits <= F::W3072::CAPACITY_BITS {
@@ -338,7 +354,9 @@ impl<F: Family> KeyImpl<F> {
         let e = self.exponent;
         match &self.arith {
             Widths::W2048(m) => m.public_op_matches(e, signature, &expected),
+            #[cfg(not(feature = "rsa-2048-only"))]
             Widths::W3072(m) => m.public_op_matches(e, signature, &expected),
+            #[cfg(not(feature = "rsa-2048-only"))]
             Widths::W4096(m) => m.public_op_matches(e, signature, &expected),
         }
     }
@@ -346,7 +364,9 @@ impl<F: Family> KeyImpl<F> {
     fn write_modulus(&self, out: &mut [u8]) {
         match &self.arith {
             Widths::W2048(m) => m.write_modulus(out),
+            #[cfg(not(feature = "rsa-2048-only"))]
             Widths::W3072(m) => m.write_modulus(out),
+            #[cfg(not(feature = "rsa-2048-only"))]
             Widths::W4096(m) => m.write_modulus(out),
         }
     }

@@ -2,10 +2,10 @@
 //! requests to the core.
 //!
 //! The core's [`Authenticator`] is Clerk's `authenticateRequest`: it finds
-//! the token (`Authorization: Bearer`, else the `__session` cookie with
-//! `__client_uat`), verifies it, and returns Clerk's request state with the
-//! reason, message and `x-clerk-auth-*` headers. This module only lifts the
-//! header values it reads out of the raw head.
+//! the token (`Authorization: Bearer`, else, with the `cookies` feature, the
+//! `__session` cookie with `__client_uat`), verifies it, and returns Clerk's
+//! request state with the reason, message and `x-clerk-auth-*` headers. This
+//! module only lifts the header values it reads out of the raw head.
 
 use clerk_edge::request::{Authenticator, InstanceSource, RequestParts, RequestState, Scheme};
 
@@ -46,5 +46,9 @@ pub fn authenticate<'t, 'a: 't, I: InstanceSource<'a>>(
             *slot = Some(core::str::from_utf8(h.value).unwrap_or("\u{fffd}"));
         }
     }
-    authenticator.authenticate(&parts, now_ms, buf)
+    if cfg!(feature = "cookies") {
+        authenticator.authenticate(&parts, now_ms, buf)
+    } else {
+        authenticator.authenticate_header_only(&parts, now_ms, buf)
+    }
 }

@@ -3,8 +3,9 @@
 //! A board-independent gateway app: an HTTP/1.1 server on an embassy-net
 //! stack that lets only signed-in Clerk users through, authenticating each
 //! request on the device with the `clerk-edge` core (Clerk's
-//! `authenticateRequest`: Bearer header or `__session` cookie, reasons,
-//! `x-clerk-auth-*` headers, `toAuth()` and `has({ permission })`). No allocator, no `std`:
+//! `authenticateRequest`: the Bearer header, and the `__session` cookie with
+//! the `cookies` feature; reasons, `x-clerk-auth-*` headers, `toAuth()` and
+//! `has({ permission })`). No allocator, no `std`:
 //! every buffer comes from the caller, so a board crate decides, and can
 //! measure, what it costs.
 //!
