@@ -448,19 +448,8 @@ fn check_audience<'t>(aud: Value<'t>, audience: &'t [&'t str]) -> Result<(), Tok
 /// Whether `[aud].flat().filter(Boolean)` is non-empty in JavaScript.
 fn js_truthy_list(aud: Value<'_>) -> bool {
     match aud.kind() {
-        Kind::Array => aud.elements().into_iter().flatten().any(js_truthy),
-        _ => js_truthy(aud),
-    }
-}
-
-/// JavaScript truthiness of a JSON value.
-fn js_truthy(v: Value<'_>) -> bool {
-    match v.kind() {
-        Kind::Null => false,
-        Kind::Bool => v.as_bool() == Some(true),
-        Kind::Number => v.as_f64().is_some_and(|n| n != 0.0 && !n.is_nan()),
-        Kind::String => v.as_str().is_some_and(|s| !s.escaped().is_empty()),
-        Kind::Array | Kind::Object => true,
+        Kind::Array => aud.elements().into_iter().flatten().any(|v| v.is_truthy()),
+        _ => aud.is_truthy(),
     }
 }
 

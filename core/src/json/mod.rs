@@ -151,6 +151,18 @@ impl<'a> Value<'a> {
         self.kind() == Kind::Null
     }
 
+    /// JavaScript truthiness: `false` for `null`, `false`, `0`, `NaN` and
+    /// `""`; `true` for everything else, empty arrays and objects included.
+    pub fn is_truthy(&self) -> bool {
+        match self.kind() {
+            Kind::Null => false,
+            Kind::Bool => self.as_bool() == Some(true),
+            Kind::Number => self.as_f64().is_some_and(|n| n != 0.0 && !n.is_nan()),
+            Kind::String => self.as_str().is_some_and(|s| !s.escaped().is_empty()),
+            Kind::Array | Kind::Object => true,
+        }
+    }
+
     /// The member `key` of an object (keys compared after unescaping);
     /// `None` for a missing key or when this is not an object.
     ///

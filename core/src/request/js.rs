@@ -209,16 +209,7 @@ pub(crate) fn to_number(value: Option<Value<'_>>) -> f64 {
 
 /// JavaScript truthiness of a claim value (`undefined` when absent).
 pub(crate) fn truthy(value: Option<Value<'_>>) -> bool {
-    let Some(v) = value else {
-        return false;
-    };
-    match v.kind() {
-        Kind::Null => false,
-        Kind::Bool => v.as_bool() == Some(true),
-        Kind::Number => v.as_f64().is_some_and(|n| n != 0.0 && !n.is_nan()),
-        Kind::String => v.as_str().is_some_and(|s| !s.escaped().is_empty()),
-        Kind::Array | Kind::Object => true,
-    }
+    value.is_some_and(|v| v.is_truthy())
 }
 
 /// `Date.now() / 1e3 >> 0` for a clock of `now_ms`: whole seconds

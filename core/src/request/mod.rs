@@ -192,8 +192,20 @@ mod sealed {
 /// With a header token Clerk ignores the cookies: a request that is signed
 /// in with it would be signed in with that token alone, at the same time.
 pub fn header_token(authorization: &str) -> Option<&str> {
-    let value = authorization.trim_matches([' ', '\t', '\r', '\n']);
+    let value = trim_http_whitespace(authorization);
     cookies::authorization_token(value)
+}
+
+/// `s` without leading and trailing spaces, tabs, CRs and LFs: what Fetch's
+/// `Headers` strips from a header value. Byte-wise (the bytes are ASCII, so
+/// every cut is a character boundary), which is smaller on a
+/// microcontroller than a `char` pattern.
+pub(crate) fn trim_http_whitespace(s: &str) -> &str {
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let bytes = s.as_bytes();
+    let start = bytes.iter().position(|b| !ws(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !ws(b)).map_or(start, |i| i + 1);
+    s.get(start..end).unwrap_or("")
 }
 
 /// Clerk's `authenticateRequest` for session tokens.
@@ -369,10 +381,7 @@ struct Req<'t> {
 
 impl<'t> Req<'t> {
     fn new(r: &RequestParts<'t>) -> Self {
-        let header = |v: Option<&'t str>| {
-            v.map(|s| s.trim_matches([' ', '\t', '\r', '\n']))
-                .filter(|s| !s.is_empty())
-        };
+        let header = |v: Option<&'t str>| v.map(trim_http_whitespace).filter(|s| !s.is_empty());
         let target = r.path_and_query;
         let target = target.split_once('#').map_or(target, |(t, _)| t);
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
@@ -507,15 +516,7 @@ fn facts(
     instance: Option<&Instance>,
     now_ms: i64,
 ) -> Result<Facts, TokenError<'static>> {
-    let segments = token::split(token)?;
-    let (header, rest) =
-        token::decode_json(Segment::Header, segments.header, buf).map_err(TokenError::Decode)?;
-    let (payload, _) =
-        token::decode_json(Segment::Payload, segments.payload, rest).map_err(TokenError::Decode)?;
-    base64url::validate(segments.signature.as_bytes())
-        .map_err(|e| TokenError::Decode(DecodeError::Base64(Segment::Signature, e)))?;
-
-    let kind = classify(token, header, machine_subject(payload));
+    let (kind, payload) = decode_kind(token, buf)?;
     let iss = payload.get("iss");
     let iat = payload.get("iat");
     let now_s = js::now_seconds_int32(now_ms);
@@ -548,6 +549,22 @@ struct TokenKind {
 /// subject) and `hasNonSessionJwtCategory` (`cat` present and neither the
 /// session nor the ignore category), for a token whose three segments
 /// passed base64url validation; `m2m_sub`: its `sub` starts with `mch_`.
+/// Decodes `token` the way Clerk's `decodeJwt` does and classifies it;
+/// also returns the payload.
+fn decode_kind<'b>(
+    token: &str,
+    buf: &'b mut [u8],
+) -> Result<(TokenKind, Value<'b>), TokenError<'static>> {
+    let segments = token::split(token)?;
+    let (header, rest) =
+        token::decode_json(Segment::Header, segments.header, buf).map_err(TokenError::Decode)?;
+    let (payload, _) =
+        token::decode_json(Segment::Payload, segments.payload, rest).map_err(TokenError::Decode)?;
+    base64url::validate(segments.signature.as_bytes())
+        .map_err(|e| TokenError::Decode(DecodeError::Base64(Segment::Signature, e)))?;
+    Ok((classify(token, header, machine_subject(payload)), payload))
+}
+
 fn classify(token: &str, header: Value<'_>, m2m_sub: bool) -> TokenKind {
     let oauth_typ = header
         .get("typ")
@@ -734,8 +751,8 @@ impl<'t, 'a: 't, I: InstanceSource<'a>, const COOKIES: bool> Flow<'t, 'a, I, COO
                 RequestState::signed_in(token, verified)
             }
             Err(error) => {
-                if let Ok(f) = facts(token, bump.free, self.instance(), self.now_ms)
-                    && (f.machine || f.non_session_category)
+                if let Ok((kind, _)) = decode_kind(token, bump.free)
+                    && (kind.machine || kind.non_session_category)
                 {
                     return mismatch();
                 }

@@ -416,7 +416,7 @@ impl<'s, 't> Iterator for Headers<'s, 't> {
         loop {
             if let Some(cookies) = &mut self.cookies {
                 if let Some(cookie) = cookies.next() {
-                    let value = cookie.trim_matches([' ', '\t', '\r', '\n']);
+                    let value = super::trim_http_whitespace(cookie);
                     return Some((
                         "set-cookie",
                         HeaderValue {
@@ -484,8 +484,7 @@ fn is_header_value(message: &Message<'_, '_>) -> bool {
 
 /// Whether Fetch's `Headers.append` accepts `value` (after trimming).
 pub(crate) fn valid_header_text(value: &str) -> bool {
-    value
-        .trim_matches([' ', '\t', '\r', '\n'])
+    super::trim_http_whitespace(value)
         .chars()
         .all(|c| c <= '\u{ff}' && !matches!(c, '\0' | '\r' | '\n'))
 }
