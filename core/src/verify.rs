@@ -396,25 +396,24 @@ impl<'a> Verifier<'a> {
         // JavaScript compares `new Date(0).setUTCSeconds(t)`, i.e. trunc(t)·1000,
         // with the clock; beyond ±8.64e15 ms that is an Invalid Date and every
         // comparison passes. Here the numbers are compared as they are.
-        let now = now_ms as f64;
-        let skew = opts.clock_skew_ms as f64;
+        let skew = opts.clock_skew_ms;
         let exp_value = raw.exp;
         let exp = exp_value
             .and_then(|v| v.as_f64())
             .ok_or(TokenError::ExpiryType(exp_value))?;
         let exp_ms = jsdate::seconds_to_ms(exp);
-        if exp_ms <= now - skew {
+        if jsdate::passed(exp_ms, now_ms, skew) {
             return Err(TokenError::Expired { exp_ms, now_ms });
         }
         if let Some(nbf) = raw.nbf {
             let nbf_ms = jsdate::seconds_to_ms(nbf.as_f64().ok_or(TokenError::NotBeforeType(nbf))?);
-            if nbf_ms > now + skew {
+            if jsdate::ahead(nbf_ms, now_ms, skew) {
                 return Err(TokenError::NotActiveYet { nbf_ms, now_ms });
             }
         }
         if let Some(iat) = raw.iat {
             let iat_ms = jsdate::seconds_to_ms(iat.as_f64().ok_or(TokenError::IssuedAtType(iat))?);
-            if iat_ms > now + skew {
+            if jsdate::ahead(iat_ms, now_ms, skew) {
                 return Err(TokenError::IssuedInTheFuture { iat_ms, now_ms });
             }
         }

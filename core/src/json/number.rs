@@ -246,7 +246,7 @@ fn mul(a: u64, ae: i32, b: u64, be: i32) -> (u64, i32) {
 /// `f · 2^e` (top bit of `f` set) rounded to the nearest `f64`, ties to
 /// even: a normal number, a subnormal, zero or infinity.
 #[cfg(any(test, feature = "compact-numbers"))]
-fn compose(f: u64, e: i32) -> f64 {
+pub(crate) fn compose(f: u64, e: i32) -> f64 {
     // The value is in [2^top, 2^(top + 1)).
     let top = e + 63;
     if top > 1023 {

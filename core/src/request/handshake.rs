@@ -59,7 +59,7 @@ pub struct Location<'t> {
     write: WriteKind,
 }
 
-type WriteKind = fn(&Kind<'_>, &mut fmt::Formatter<'_>) -> fmt::Result;
+type WriteKind = fn(&Kind<'_>, &mut dyn Write) -> fmt::Result;
 
 #[derive(Clone, Copy, Debug)]
 enum Kind<'t> {
@@ -118,7 +118,7 @@ impl<'t> Location<'t> {
 
     /// Writes the location into `out` (the same text as `Display`).
     pub fn write_location(&self, out: &mut dyn Write) -> fmt::Result {
-        fmt::write(out, format_args!("{self}"))
+        (self.write)(&self.kind, out)
     }
 }
 
@@ -129,7 +129,7 @@ impl fmt::Display for Location<'_> {
 }
 
 /// Writes a location: [`Location`]'s `Display`, through its pointer.
-fn write_kind(kind: &Kind<'_>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn write_kind(kind: &Kind<'_>, f: &mut dyn Write) -> fmt::Result {
     match kind {
         Kind::Handshake {
             frontend_api,

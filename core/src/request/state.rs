@@ -212,7 +212,7 @@ impl fmt::Display for Message<'_, '_> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RedirectCount {
     count: f64,
-    write: fn(f64, &mut fmt::Formatter<'_>) -> fmt::Result,
+    write: fn(f64, &mut dyn fmt::Write) -> fmt::Result,
 }
 
 impl RedirectCount {
@@ -369,7 +369,8 @@ pub struct Headers<'s, 't> {
     cookies: Option<core::str::Split<'t, char>>,
 }
 
-/// A response header value, written by its `Display`.
+/// A response header value, written by its `Display` or
+/// [`write_to`](Self::write_to).
 #[derive(Clone, Copy, Debug)]
 pub struct HeaderValue<'s, 't> {
     inner: Value<'s, 't>,
@@ -391,6 +392,21 @@ impl<'s> HeaderValue<'s, '_> {
         match self.inner {
             Value::Text(s) => Some(s),
             _ => None,
+        }
+    }
+}
+
+impl HeaderValue<'_, '_> {
+    /// Writes the value into `out`: the same text as `Display`, without
+    /// going through `core::fmt`'s formatting code for the plain values
+    /// (what firmware that never builds a handshake writes).
+    pub fn write_to(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        match &self.inner {
+            Value::Text(s) => out.write_str(s),
+            Value::Location(l) => l.write_location(out),
+            Value::RedirectCount(n) => (n.write)(n.count, out),
+            #[cfg(not(feature = "omit-auth-message"))]
+            Value::Message(m) => write!(out, "{m}"),
         }
     }
 }

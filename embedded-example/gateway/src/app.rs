@@ -5,7 +5,7 @@ use crate::http::{Method, Request, Status};
 use crate::log::{info, warning};
 use crate::relay::Relay;
 use crate::response::{self, Escaped, Out};
-use clerk_edge::auth::{Auth, OrgPermissions};
+use clerk_edge::auth::{Auth, OrgPermissions, OrgRole};
 use clerk_edge::json::Kind;
 use clerk_edge::request::{Authenticator, Instance, InstanceSource, RequestState};
 use core::cell::{Cell, RefCell};
@@ -268,7 +268,7 @@ impl<'a, R: Relay, I: InstanceSource<'a>> Gateway<'a, R, I> {
                 &|h| {
                     h.add("WWW-Authenticate", "Bearer");
                     for (name, value) in state.headers() {
-                        h.add_display(name, &value);
+                        h.add_value(name, &value);
                     }
                 },
                 &|w| {
@@ -387,8 +387,14 @@ fn whoami_body(w: &mut Out<'_>, auth: &Auth<'_>) -> fmt::Result {
     w.text(",\"orgRole\":")?;
     match auth.org_role() {
         Some(role) => {
+            // Written piece by piece: `write!` would link `core::fmt`.
+            let (prefix, name) = match role {
+                OrgRole::Prefixed(name) => ("org:", name),
+                OrgRole::AsIssued(name) => ("", name),
+            };
             w.write_str("\"")?;
-            write!(Escaped(w), "{role}")?;
+            Escaped(w).write_str(prefix)?;
+            Escaped(w).write_str(name)?;
             w.write_str("\"")?;
         }
         None => w.write_str("null")?,
@@ -401,8 +407,10 @@ fn whoami_body(w: &mut Out<'_>, auth: &Auth<'_>) -> fmt::Result {
         OrgPermissions::Computed(perms) => {
             w.write_str("[")?;
             for (i, perm) in perms.iter().enumerate() {
-                w.write_str(if i == 0 { "\"" } else { ",\"" })?;
-                write!(Escaped(w), "{perm}")?;
+                w.write_str(if i == 0 { "\"org:" } else { ",\"org:" })?;
+                Escaped(w).write_str(perm.feature)?;
+                w.write_str(":")?;
+                Escaped(w).write_str(perm.permission)?;
                 w.write_str("\"")?;
             }
             w.write_str("]")?;
