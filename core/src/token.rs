@@ -72,13 +72,15 @@ pub(crate) fn decode_signature<'b>(
     buf: &'b mut [u8],
 ) -> Result<(Option<&'b [u8]>, &'b mut [u8]), DecodeError> {
     let bytes = encoded.as_bytes();
-    let len = base64url::validate(bytes).map_err(|e| DecodeError::Base64(Segment::Signature, e))?;
+    let error = |e| DecodeError::Base64(Segment::Signature, e);
+    let len = base64url::decoded_len(bytes).map_err(error)?;
     if len > MAX_SIGNATURE_LEN {
+        base64url::validate(bytes).map_err(error)?;
         return Ok((None, buf));
     }
     let (dst, rest) = buf
         .split_at_mut_checked(len)
         .ok_or(DecodeError::BufferTooSmall)?;
-    base64url::decode(bytes, dst).map_err(|e| DecodeError::Base64(Segment::Signature, e))?;
+    base64url::decode(bytes, dst).map_err(error)?;
     Ok((Some(dst), rest))
 }
