@@ -14,10 +14,13 @@ use super::{JsonError, JsonStr, MAX_DEPTH, MAX_OBJECT_MEMBERS, Value};
 use core::str;
 use heapless::Vec;
 
-/// Keys remembered at once for the duplicate check. Realistic payloads
-/// never get near it; when the open objects hold more keys than this, the
-/// outer ones are checked again when they close.
-const KEY_SLOTS: usize = 64;
+/// Keys remembered at once for the duplicate check. A Clerk session token
+/// has about 22 (its claims and those of `o`); when the open objects hold
+/// more keys than this, the outer ones are checked again when they close.
+/// Small, because the table lives on the stack (16 bytes a key on a 32-bit
+/// target).
+const KEY_SLOTS: usize = 32;
+const _: () = assert!(KEY_SLOTS < 256, "Level::base is a u8");
 
 /// Shorthand for the syntax error at `offset`.
 fn syntax<T>(offset: usize) -> Result<T, JsonError> {
@@ -31,13 +34,13 @@ struct Level {
     /// The object's keys are no longer in the key table and must be checked
     /// by a re-scan when it closes.
     spilled: bool,
-    /// Members read so far (objects only).
-    members: usize,
+    /// Members read so far (objects only; at most `MAX_OBJECT_MEMBERS + 1`).
+    members: u16,
     /// One bit per recorded key, chosen by its digest: a new key whose bit
     /// is clear cannot be a duplicate, so most keys skip the comparisons.
-    seen: u64,
-    /// Index in the key table of the object's first key.
-    base: usize,
+    seen: u32,
+    /// Index in the key table of the object's first key (below `KEY_SLOTS`).
+    base: u8,
     /// Offset of the opening bracket.
     start: usize,
 }
@@ -78,8 +81,8 @@ impl<'a> Key<'a> {
 
     /// The key's bit in [`Level::seen`].
     #[inline]
-    fn bit(&self) -> u64 {
-        1 << (self.digest >> 26)
+    fn bit(&self) -> u32 {
+        1 << (self.digest >> 27)
     }
 
     /// Whether both keys unescape to the same string.
@@ -188,7 +191,7 @@ impl<'a> KeyTable<'a> {
         }
         let bit = key.bit();
         if level.seen & bit != 0 {
-            let own = self.keys.get(level.base..).unwrap_or(&[]);
+            let own = self.keys.get(usize::from(level.base)..).unwrap_or(&[]);
             if own.iter().any(|earlier| earlier.same(&key)) {
                 return Err(JsonError::DuplicateKey);
             }
@@ -226,8 +229,11 @@ impl<'a> KeyTable<'a> {
             inner.spilled = true;
             self.keys.clear();
         } else {
-            let own = self.keys.len() - inner.base.min(self.keys.len());
-            self.keys.as_mut_slice().copy_within(inner.base.., 0);
+            let keys = self.keys.as_mut_slice();
+            let base = usize::from(inner.base).min(keys.len());
+            let own = keys.len() - base;
+            // `base <= len`: cannot panic.
+            keys.copy_within(base.., 0);
             self.keys.truncate(own);
             inner.base = 0;
         }
@@ -237,7 +243,7 @@ impl<'a> KeyTable<'a> {
     #[inline]
     fn close(&mut self, level: &Level) {
         if !level.spilled {
-            self.keys.truncate(level.base);
+            self.keys.truncate(usize::from(level.base));
         }
     }
 
@@ -249,7 +255,7 @@ impl<'a> KeyTable<'a> {
         let mut first = 0;
         loop {
             self.keys.clear();
-            let mut seen = 0u64;
+            let mut seen = 0u32;
             let mut more = false;
             let members = object.members().into_iter().flatten();
             for (name, _) in members.skip(first) {
@@ -300,7 +306,8 @@ pub(super) fn document(text: &str) -> Result<&str, JsonError> {
                     spilled: false,
                     members: 0,
                     seen: 0,
-                    base: table.keys.len(),
+                    // The table holds at most KEY_SLOTS (< 256) keys.
+                    base: table.keys.len() as u8,
                     start: pos,
                 };
                 levels.push(level).map_err(|_| JsonError::TooDeep)?;
@@ -384,7 +391,7 @@ fn member_name<'a>(
     let (end, has_escape) = string(b, pos)?;
     if let Some(level) = levels.last_mut() {
         level.members += 1;
-        if level.members > MAX_OBJECT_MEMBERS {
+        if usize::from(level.members) > MAX_OBJECT_MEMBERS {
             return Err(JsonError::TooManyMembers);
         }
     }

@@ -185,6 +185,9 @@ trait Width: Sized {
 
 impl<L: Limb, K: Kernel, const N: usize, const D: usize> Width for Mont<L, K, N, D> {
     const CAPACITY_BITS: usize = Mont::<L, K, N, D>::CAPACITY_BITS;
+    // Out of line for the same reason as `public_op_matches`: loading a key
+    // then needs the working arrays of its own width only.
+    #[inline(never)]
     fn new(n_be: &[u8], bits: usize) -> Option<Self> {
         Mont::new(n_be, bits)
     }

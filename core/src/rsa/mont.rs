@@ -518,14 +518,43 @@ impl<L: Limb, K: Kernel, const N: usize, const D: usize> Mont<L, K, N, D> {
         &self.n
     }
 
-    /// `s^e mod n` for `s < n` and `e >= 1`, by left-to-right square and
+    /// `s^e mod n` for `s < n` and `e >= 1`, written to `out`.
+    ///
+    /// Every RSA exponent in use is `2^k + 1` (65537, 3, 17): `k`
+    /// squarings and one multiplication by `s`, without the table entry
+    /// `s R` the general method keeps (one modulus-sized array less on a
+    /// microcontroller's stack). Other exponents take [`Self::pow_any`].
+    pub fn pow(&self, s: &[L; N], e: u32, out: &mut [L; N]) {
+        if e <= 2 || !(e - 1).is_power_of_two() {
+            return self.pow_any(s, e, out);
+        }
+        let (n, n0) = (&self.n, self.n0);
+        let mut other = [L::ZERO; N];
+        K::mul::<L, N, D>(s, &self.rr, n, n0, &mut other);
+        let (mut x, mut y) = (&mut other, &mut *out);
+        let mut x_is_out = false;
+        for _ in 0..(e - 1).trailing_zeros() {
+            K::sqr::<L, N, D>(x, n, n0, y);
+            core::mem::swap(&mut x, &mut y);
+            x_is_out = !x_is_out;
+        }
+        // Multiplying by plain `s` also leaves the Montgomery domain.
+        K::mul::<L, N, D>(x, s, n, n0, y);
+        if x_is_out {
+            // The product went to `other` (`y`); `x` is `out`.
+            *x = *y;
+        }
+    }
+
+    /// `s^e mod n` for `s < n` and any `e >= 1`, by left-to-right square and
     /// multiply. `s` enters the Montgomery domain with one multiplication
     /// by `R^2`; when `e` is odd (every RSA exponent) the last step
     /// multiplies by plain `s`, which also leaves the domain, so 65537
     /// costs 16 squarings and 2 multiplications in all.
     /// The result goes to `out`, which also serves as one of the two
     /// working buffers.
-    pub fn pow(&self, s: &[L; N], e: u32, out: &mut [L; N]) {
+    #[inline(never)]
+    pub fn pow_any(&self, s: &[L; N], e: u32, out: &mut [L; N]) {
         let (n, n0) = (&self.n, self.n0);
         let mut sr = [L::ZERO; N];
         K::mul::<L, N, D>(s, &self.rr, n, n0, &mut sr);
@@ -546,12 +575,14 @@ impl<L: Limb, K: Kernel, const N: usize, const D: usize> Mont<L, K, N, D> {
             }
         }
         if e & 1 == 0 || e == 1 {
-            // Still in the Montgomery domain: x * 1 / R leaves it.
-            let mut one = [L::ZERO; N];
-            if let Some(l) = one.first_mut() {
+            // Still in the Montgomery domain: x * 1 / R leaves it. (The
+            // one goes where `s R` was, which is no longer needed: a
+            // buffer less on the stack.)
+            sr = [L::ZERO; N];
+            if let Some(l) = sr.first_mut() {
                 *l = L::ONE;
             }
-            K::mul::<L, N, D>(x, &one, n, n0, y);
+            K::mul::<L, N, D>(x, &sr, n, n0, y);
             core::mem::swap(&mut x, &mut y);
             x_is_out = !x_is_out;
         }
@@ -652,6 +683,13 @@ mod tests {
                         ps.pow(&a, e, &mut x);
                         os.pow(&a, e, &mut y);
                         assert_eq!(x, y);
+                    }
+                    // The 2^k + 1 shortcut against the general method.
+                    for e in [3, 5, 17, 257, 65537, (1 << 31) + 1] {
+                        let (mut x, mut y) = ([0; 8], [0; 8]);
+                        os.pow(&a, e, &mut x);
+                        os.pow_any(&a, e, &mut y);
+                        assert_eq!(x, y, "e = {e}");
                     }
                 }
             }
