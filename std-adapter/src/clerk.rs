@@ -70,6 +70,8 @@ pub(crate) struct Inner {
     pub(crate) algorithms: Algorithms,
     pub(crate) instance: Option<Instance>,
     pub(crate) default_scheme: Scheme,
+    /// `ClerkBuilder::header_only`.
+    pub(crate) header_only: bool,
     pub(crate) cache: Option<TokenCache>,
 }
 
@@ -436,7 +438,11 @@ impl Clerk {
         with_buffer(request::request_buffer_len(&parts), |buf| {
             self.with_verifier(now_ms, |verifier, generation| {
                 let authenticator = Authenticator::new(verifier, self.inner.instance.as_ref());
-                let state = authenticator.authenticate(&parts, now_ms, buf);
+                let state = if self.inner.header_only {
+                    authenticator.authenticate_header_only(&parts, now_ms, buf)
+                } else {
+                    authenticator.authenticate(&parts, now_ms, buf)
+                };
                 let jwks = state
                     .token_error()
                     .and_then(|e| self.missing_key(e, may_fetch));

@@ -78,6 +78,7 @@ pub struct ClerkBuilder {
     jwks_refetch_interval: Duration,
     jwks_timeout: Duration,
     default_scheme: Scheme,
+    header_only: bool,
 }
 
 impl Default for ClerkBuilder {
@@ -97,6 +98,7 @@ impl Default for ClerkBuilder {
             jwks_refetch_interval: DEFAULT_JWKS_REFETCH_INTERVAL,
             jwks_timeout: DEFAULT_JWKS_TIMEOUT,
             default_scheme: Scheme::Http,
+            header_only: false,
         }
     }
 }
@@ -238,6 +240,17 @@ impl ClerkBuilder {
         self
     }
 
+    /// Read the session token from the `Authorization` header only, never
+    /// from the `__session` cookie (off by default): for APIs called by
+    /// mobile apps, other servers or `fetch` with a Bearer token. A request
+    /// then gets the state Clerk gives it without its cookies, so a page on
+    /// another site cannot make a browser send an authenticated request by
+    /// cookie (no CSRF exposure), and no handshake follows from cookies.
+    pub fn header_only(mut self, enabled: bool) -> Self {
+        self.header_only = enabled;
+        self
+    }
+
     /// Checks every setting and builds the verifier.
     pub fn build(self) -> Result<Clerk, ConfigError> {
         let mut keys = self.keys;
@@ -331,6 +344,7 @@ impl ClerkBuilder {
             algorithms: self.algorithms,
             instance,
             default_scheme: self.default_scheme,
+            header_only: self.header_only,
             cache: (self.cache_capacity > 0)
                 .then(|| crate::cache::TokenCache::new(self.cache_capacity)),
         }))

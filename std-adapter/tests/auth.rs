@@ -108,3 +108,46 @@ async fn required_mode_refuses_a_pending_session() {
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["reason"], "session-pending");
 }
+
+/// `header_only`: the `Authorization` header signs in; the same token in
+/// the `__session` cookie is not read (signed out as with no cookie).
+#[test]
+fn header_only_ignores_the_session_cookie() {
+    let m = Minter::demo().unwrap();
+    let t = token(&m, "user_api", 60, |_| {});
+    let header_only = clerk_edge_hyper::Clerk::builder()
+        .jwt_key(clerk_edge_hyper::demo::DEMO_PUBLIC_KEY_PEM)
+        .authorized_party(APP_ORIGIN)
+        .header_only(true)
+        .build()
+        .unwrap();
+    let by_cookie = || {
+        Request::get("http://app.example.com/api")
+            .header(
+                "cookie",
+                format!("__session={t}; __client_uat={}", now_s() - 30),
+            )
+            .body(())
+            .unwrap()
+    };
+    let by_header = Request::get("http://app.example.com/api")
+        .header("authorization", format!("Bearer {t}"))
+        .body(())
+        .unwrap();
+
+    // The default configuration reads the cookie, as Clerk does.
+    let state = demo_clerk().authenticate_now(&by_cookie(), now_ms());
+    assert_eq!(state.status, AuthStatus::SignedIn);
+
+    let state = header_only.authenticate_now(&by_cookie(), now_ms());
+    assert_eq!(state.status, AuthStatus::SignedOut);
+    assert_eq!(state.auth.reason(), Some("session-token-and-uat-missing"));
+    assert_eq!(
+        state.headers.get("x-clerk-auth-reason").unwrap(),
+        "session-token-and-uat-missing"
+    );
+
+    let state = header_only.authenticate_now(&by_header, now_ms());
+    assert_eq!(state.status, AuthStatus::SignedIn);
+    assert_eq!(state.auth.user_id(), Some("user_api"));
+}
