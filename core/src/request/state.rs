@@ -413,13 +413,7 @@ impl HeaderValue<'_, '_> {
 
 impl fmt::Display for HeaderValue<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.inner {
-            Value::Text(s) => f.write_str(s),
-            Value::Location(l) => l.fmt(f),
-            Value::RedirectCount(n) => (n.write)(n.count, f),
-            #[cfg(not(feature = "omit-auth-message"))]
-            Value::Message(m) => m.fmt(f),
-        }
+        self.write_to(f)
     }
 }
 
